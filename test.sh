@@ -2,4 +2,4 @@
 # Builds everything and runs the whole test suite (Release: the differential tests run real inference).
 set -euo pipefail
 cd "$(dirname "$0")"
-dotnet test Specula.slnx -c Release --logger "console;verbosity=normal" "$@"
+dotnet test Specula.slnx -c Release "$@"
