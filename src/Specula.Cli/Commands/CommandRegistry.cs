@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Specula.Cli.Commands;
+
+/// <summary>Every subcommand of <c>specula</c>, one line each.</summary>
+static class CommandRegistry
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
