@@ -1,0 +1,249 @@
+using System.Numerics;
+
+namespace Specula.Runtime;
+
+/// <summary>
+/// Keys and values of every layer for many sequences, stored in fixed-size blocks of rows (float32). Each
+/// sequence has a <see cref="KvBlockTable"/> mapping its rows to blocks; blocks are reference-counted so
+/// <see cref="Fork"/> shares a prefix without copying, and a shared block is copied only when a sequence
+/// writes into it (copy-on-write: in practice the last, partially filled block).
+/// </summary>
+public sealed class KvCache
+{
+    public const int DefaultBlockSize = 16;
+
+    readonly float[][] _keys;    // per layer: BlockCount * BlockSize rows of KeyDimension
+    readonly float[][] _values;  // per layer: BlockCount * BlockSize rows of ValueDimension
+    readonly int[] _refCounts;
+    readonly int[] _freeBlocks;
+    int _freeCount;
+    readonly KvBlockTable?[] _sequences;
+    readonly int _blockShift;
+
+    public int LayerCount { get; }
+    public int BlockSize { get; }
+    public int BlockCount { get; }
+    /// <summary>Floats per row of keys in one layer (key/value heads x head size).</summary>
+    public int KeyDimension { get; }
+    public int ValueDimension { get; }
+    /// <summary>The longest a sequence may grow (the runner's context length).</summary>
+    public int MaxSequenceLength { get; }
+    public int MaxSequences { get; }
+    public int FreeBlockCount => _freeCount;
+
+    public KvCache(int layerCount, int keyDimension, int valueDimension, int capacityTokens, int maxSequenceLength,
+        int maxSequences = 64, int blockSize = DefaultBlockSize)
+    {
+        if (layerCount <= 0 || keyDimension <= 0 || valueDimension <= 0)
+            throw new ArgumentException("KV cache needs positive layer count and row sizes");
+        if (blockSize <= 0 || !BitOperations.IsPow2(blockSize))
+            throw new ArgumentException($"KV cache block size must be a power of two, got {blockSize}");
+        if (capacityTokens <= 0) throw new ArgumentException($"KV cache capacity must be positive, got {capacityTokens} tokens");
+        if (maxSequenceLength <= 0) throw new ArgumentException($"maximum sequence length must be positive, got {maxSequenceLength}");
+        if (maxSequences <= 0) throw new ArgumentException($"maximum sequence count must be positive, got {maxSequences}");
+
+        LayerCount = layerCount;
+        BlockSize = blockSize;
+        _blockShift = BitOperations.Log2((uint)blockSize);
+        BlockCount = (int)((capacityTokens + (long)blockSize - 1) / blockSize);
+        KeyDimension = keyDimension;
+        ValueDimension = valueDimension;
+        MaxSequenceLength = maxSequenceLength;
+        MaxSequences = maxSequences;
+
+        long rows = (long)BlockCount * blockSize;
+        if (rows * Math.Max(keyDimension, valueDimension) > Array.MaxLength)
+            throw new ArgumentException($"KV cache of {rows} tokens x {Math.Max(keyDimension, valueDimension)} floats per layer is too large for one array; lower the capacity");
+        _keys = new float[layerCount][];
+        _values = new float[layerCount][];
+        for (int l = 0; l < layerCount; l++)
+        {
+            _keys[l] = new float[rows * keyDimension];
+            _values[l] = new float[rows * valueDimension];
+        }
+        _refCounts = new int[BlockCount];
+        _freeBlocks = new int[BlockCount];
+        // Hand out low block numbers first (stack: last pushed is taken first).
+        for (int b = 0; b < BlockCount; b++) _freeBlocks[b] = BlockCount - 1 - b;
+        _freeCount = BlockCount;
+        _sequences = new KvBlockTable?[maxSequences];
+    }
+
+    // ---- Sequences ----
+
+    /// <summary>Starts an empty sequence and returns its id.</summary>
+    public int CreateSequence()
+    {
+        int id = FreeSequenceId();
+        _sequences[id] = new KvBlockTable(LayerCount, 4);
+        return id;
+    }
+
+    /// <summary>A new sequence with the same rows as <paramref name="sequence"/>, sharing its blocks.</summary>
+    public int Fork(int sequence)
+    {
+        var source = Table(sequence);
+        int id = FreeSequenceId();
+        var copy = new KvBlockTable(LayerCount, source.BlockCount);
+        copy.CopyFrom(source);
+        for (int i = 0; i < copy.BlockCount; i++) _refCounts[copy.Blocks[i]]++;
+        _sequences[id] = copy;
+        return id;
+    }
+
+    /// <summary>Drops the rows from <paramref name="length"/> on (rejected speculative tokens).</summary>
+    public void Truncate(int sequence, int length)
+    {
+        var table = Table(sequence);
+        if (length < 0 || length > table.Length)
+            throw new ArgumentOutOfRangeException(nameof(length), $"cannot truncate sequence {sequence} of {table.Length} tokens to {length}");
+        int keepBlocks = BlocksFor(length);
+        for (int i = keepBlocks; i < table.BlockCount; i++) Release(table.Blocks[i]);
+        table.BlockCount = keepBlocks;
+        table.Length = length;
+        for (int l = 0; l < LayerCount; l++) table.LayerLengths[l] = Math.Min(table.LayerLengths[l], length);
+    }
+
+    /// <summary>
+    /// Keeps rows [0, <paramref name="fromRow"/>) and then only <paramref name="keptRows"/> (strictly
+    /// increasing, all ≥ fromRow), moved down to rows fromRow, fromRow+1, ...; the sequence ends after them.
+    /// This keeps the accepted path of a verified token tree: fromRow is the length before the tree and
+    /// keptRows are the accepted nodes' rows.
+    /// </summary>
+    public void Compact(int sequence, int fromRow, ReadOnlySpan<int> keptRows)
+    {
+        var table = Table(sequence);
+        if (fromRow < 0 || fromRow > table.Length)
+            throw new ArgumentOutOfRangeException(nameof(fromRow), $"row {fromRow} is outside sequence {sequence} of {table.Length} tokens");
+        int previous = fromRow - 1;
+        foreach (int row in keptRows)
+        {
+            if (row <= previous || row >= table.Length)
+                throw new ArgumentException($"kept rows must be strictly increasing, at least {fromRow} and below the sequence length {table.Length}; got {row} after {previous}");
+            previous = row;
+        }
+        int newLength = fromRow + keptRows.Length;
+
+        // Copy-on-write needs a free block for every shared block that receives a moved row; check first
+        // so a failure leaves the sequence untouched.
+        int needed = 0;
+        int firstMoved = -1;
+        for (int i = 0; i < keptRows.Length; i++)
+            if (keptRows[i] != fromRow + i) { firstMoved = fromRow + i; break; }
+        if (firstMoved >= 0)
+            for (int b = firstMoved >> _blockShift; b < BlocksFor(newLength); b++)
+                if (_refCounts[table.Blocks[b]] > 1) needed++;
+        if (needed > _freeCount)
+            throw new KvCacheFullException($"KV cache full: compacting sequence {sequence} needs {needed} free blocks, {_freeCount} left");
+
+        for (int i = 0; i < keptRows.Length; i++)
+        {
+            int destination = fromRow + i, source = keptRows[i];
+            if (destination == source) continue;
+            MakeBlockWritable(table, destination >> _blockShift);
+            int to = PhysicalRow(table, destination), from = PhysicalRow(table, source);
+            for (int l = 0; l < LayerCount; l++)
+            {
+                Array.Copy(_keys[l], (long)from * KeyDimension, _keys[l], (long)to * KeyDimension, KeyDimension);
+                Array.Copy(_values[l], (long)from * ValueDimension, _values[l], (long)to * ValueDimension, ValueDimension);
+            }
+        }
+
+        for (int l = 0; l < LayerCount; l++)
+        {
+            int valid = table.LayerLengths[l];
+            if (valid <= fromRow) continue;
+            int kept = 0;
+            while (kept < keptRows.Length && keptRows[kept] < valid) kept++;
+            table.LayerLengths[l] = fromRow + kept;
+        }
+        int keepBlocks = BlocksFor(newLength);
+        for (int i = keepBlocks; i < table.BlockCount; i++) Release(table.Blocks[i]);
+        table.BlockCount = keepBlocks;
+        table.Length = newLength;
+    }
+
+    /// <summary>Releases the sequence's blocks and its id.</summary>
+    public void Free(int sequence)
+    {
+        var table = Table(sequence);
+        for (int i = 0; i < table.BlockCount; i++) Release(table.Blocks[i]);
+        _sequences[sequence] = null;
+    }
+
+    public bool Contains(int sequence) => (uint)sequence < (uint)_sequences.Length && _sequences[sequence] != null;
+
+    public int Length(int sequence) => Table(sequence).Length;
+
+    public KvBlockTable Table(int sequence) =>
+        Contains(sequence) ? _sequences[sequence]! : throw new ArgumentException($"sequence {sequence} does not exist in the KV cache");
+
+    public int ReferenceCount(int block) => _refCounts[block];
+
+    // ---- Used by the runner ----
+
+    internal float[] Keys(int layer) => _keys[layer];
+    internal float[] Values(int layer) => _values[layer];
+
+    /// <summary>Index of a sequence row in the per-layer key/value arrays (multiply by the row size).</summary>
+    internal int PhysicalRow(KvBlockTable table, int row) =>
+        (table.Blocks[row >> _blockShift] << _blockShift) | (row & (BlockSize - 1));
+
+    /// <summary>Free blocks needed to grow a sequence to <paramref name="newLength"/> rows.</summary>
+    internal int BlocksNeededToGrow(KvBlockTable table, int newLength)
+    {
+        int needed = BlocksFor(newLength) - table.BlockCount;
+        // Writing into a shared, partially filled last block copies it first.
+        if ((table.Length & (BlockSize - 1)) != 0 && _refCounts[table.Blocks[table.BlockCount - 1]] > 1) needed++;
+        return needed;
+    }
+
+    /// <summary>Grows a sequence to <paramref name="newLength"/> rows, making every block that will be written
+    /// private to it. The caller has checked <see cref="BlocksNeededToGrow"/> against the free blocks.</summary>
+    internal void Grow(KvBlockTable table, int newLength)
+    {
+        if ((table.Length & (BlockSize - 1)) != 0) MakeBlockWritable(table, table.BlockCount - 1);
+        int blocks = BlocksFor(newLength);
+        table.EnsureBlockCapacity(blocks);
+        while (table.BlockCount < blocks) table.Blocks[table.BlockCount++] = Allocate();
+        table.Length = newLength;
+    }
+
+    int BlocksFor(int rows) => (rows + BlockSize - 1) >> _blockShift;
+
+    void MakeBlockWritable(KvBlockTable table, int index)
+    {
+        int block = table.Blocks[index];
+        if (_refCounts[block] == 1) return;
+        int copy = Allocate();
+        long from = (long)block * BlockSize, to = (long)copy * BlockSize;
+        for (int l = 0; l < LayerCount; l++)
+        {
+            Array.Copy(_keys[l], from * KeyDimension, _keys[l], to * KeyDimension, (long)BlockSize * KeyDimension);
+            Array.Copy(_values[l], from * ValueDimension, _values[l], to * ValueDimension, (long)BlockSize * ValueDimension);
+        }
+        _refCounts[block]--;
+        table.Blocks[index] = copy;
+    }
+
+    int Allocate()
+    {
+        if (_freeCount == 0)
+            throw new KvCacheFullException($"KV cache full: all {BlockCount} blocks of {BlockSize} tokens are in use");
+        int block = _freeBlocks[--_freeCount];
+        _refCounts[block] = 1;
+        return block;
+    }
+
+    void Release(int block)
+    {
+        if (--_refCounts[block] == 0) _freeBlocks[_freeCount++] = block;
+    }
+
+    int FreeSequenceId()
+    {
+        for (int i = 0; i < _sequences.Length; i++)
+            if (_sequences[i] == null) return i;
+        throw new InvalidOperationException($"the KV cache already holds its maximum of {MaxSequences} sequences");
+    }
+}

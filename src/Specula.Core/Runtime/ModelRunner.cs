@@ -1,0 +1,373 @@
+using Specula.Kernels;
+using Specula.Models;
+
+namespace Specula.Runtime;
+
+/// <summary>
+/// Runs a <see cref="TransformerModel"/> on <see cref="ForwardBatch"/>es against its own <see cref="KvCache"/>.
+/// All scratch memory is allocated here, once, for the largest batch, so a forward call allocates nothing.
+/// Every per-token step (norms, projections, RoPE, attention over the rows the token may see) is computed
+/// row by row in a fixed order, so a token's logits are bit-identical whatever batch it was computed in.
+/// Not thread-safe: one forward call at a time.
+/// </summary>
+public sealed class ModelRunner
+{
+    readonly ModelConfig _c;
+    readonly ForwardBatch _ownBatch;
+
+    // Activations, one row per batch token.
+    readonly float[] _residual, _normed, _query, _key, _value, _attention, _gate, _up, _projection, _ropeAngles;
+    // Attention scores of one query head over everything it can see.
+    readonly float[] _scores;
+    // Output head inputs and logits, one row per requested row.
+    readonly float[] _logitInput, _logits;
+
+    // Per-row bookkeeping of the current batch.
+    readonly KvBlockTable[] _rowTable;
+    readonly int[] _rowCacheRow, _rowVisiblePrefix, _rowExtraStart, _rowExtraCount, _rowLogitIndex, _rowLocalBase;
+    readonly int[] _sequenceStartLength, _sequenceRowBase, _rowsByLocal;
+    int[] _extraRows;
+    int _lastBatchCount;
+
+    public TransformerModel Model { get; }
+    public ModelConfig Config => _c;
+    public KvCache Cache { get; }
+    public int ContextLength { get; }
+    public int MaxBatchTokens { get; }
+    public int MaxLogitRows { get; }
+    public int VocabularySize => _c.VocabularySize;
+
+    public ModelRunner(TransformerModel model, RunnerOptions? options = null)
+    {
+        options ??= new RunnerOptions();
+        Model = model;
+        _c = model.Config;
+        ContextLength = options.ContextLength > 0 ? options.ContextLength : Math.Min(_c.ContextLength, RunnerOptions.DefaultContextLength);
+        if (options.MaxBatchTokens <= 0) throw new ArgumentException($"MaxBatchTokens must be positive, got {options.MaxBatchTokens}");
+        MaxBatchTokens = options.MaxBatchTokens;
+        MaxLogitRows = options.MaxLogitRows > 0 ? options.MaxLogitRows : Math.Min(MaxBatchTokens, 64);
+        int kvTokens = options.KvCacheTokens > 0 ? options.KvCacheTokens : ContextLength;
+        Cache = new KvCache(_c.LayerCount, _c.KeyValueDimension, _c.ValueDimension, kvTokens, ContextLength,
+            options.MaxSequences, options.KvBlockSize);
+
+        int n = MaxBatchTokens;
+        _residual = new float[n * _c.EmbeddingLength];
+        _normed = new float[n * Math.Max(_c.EmbeddingLength, _c.AttentionOutputDimension)];
+        _query = new float[n * _c.QueryDimension];
+        _key = new float[n * _c.KeyValueDimension];
+        _value = new float[n * _c.ValueDimension];
+        _attention = new float[n * _c.AttentionOutputDimension];
+        _gate = new float[n * _c.FeedForwardLength];
+        _up = new float[n * _c.FeedForwardLength];
+        _projection = new float[n * _c.EmbeddingLength];
+        _ropeAngles = new float[n * _c.RopeDimensionCount];
+        _scores = new float[ContextLength];
+        _logitInput = new float[MaxLogitRows * _c.EmbeddingLength];
+        _logits = new float[(long)MaxLogitRows * _c.VocabularySize];
+
+        _rowTable = new KvBlockTable[n];
+        _rowCacheRow = new int[n];
+        _rowVisiblePrefix = new int[n];
+        _rowExtraStart = new int[n];
+        _rowExtraCount = new int[n];
+        _rowLogitIndex = new int[n];
+        _rowLocalBase = new int[n];
+        _sequenceStartLength = new int[n];
+        _sequenceRowBase = new int[n];
+        _rowsByLocal = new int[n];
+        _extraRows = new int[Math.Max(n, 64)];
+        _ownBatch = new ForwardBatch(n);
+    }
+
+    /// <summary>Runs the whole model on the batch; afterwards <see cref="Logits"/> gives the requested rows.</summary>
+    public void Forward(ForwardBatch batch) => Forward(batch, _c.LayerCount);
+
+    /// <summary>
+    /// Runs layers [0, <paramref name="layerCount"/>) and then the final norm and output head (an early-exit
+    /// draft when fewer than all layers). The batch's rows are appended to their sequences in the cache with
+    /// keys and values for the layers run only; the cache remembers which rows lack the deeper layers, and a
+    /// full pass refuses to attend to them. To verify drafted tokens, truncate the sequence back to where the
+    /// drafts began and run them through the full model, which fills every layer.
+    /// </summary>
+    public void Forward(ForwardBatch batch, int layerCount)
+    {
+        int n = batch.Count;
+        if (n == 0) throw new ArgumentException("the batch is empty");
+        if (n > MaxBatchTokens) throw new ArgumentException($"the batch has {n} tokens, more than this runner's maximum of {MaxBatchTokens}");
+        if (batch.LogitRowCount > MaxLogitRows)
+            throw new ArgumentException($"the batch asks for {batch.LogitRowCount} rows of logits, more than this runner's maximum of {MaxLogitRows}");
+        if (layerCount < 0 || layerCount > _c.LayerCount)
+            throw new ArgumentOutOfRangeException(nameof(layerCount), $"layer count {layerCount} is outside 0..{_c.LayerCount}");
+
+        ReserveCache(batch, layerCount);
+        PlanAttention(batch);
+
+        int d = _c.EmbeddingLength;
+        var tokens = batch.Tokens;
+        var positions = batch.Positions;
+        int ropeDims = _c.RopeDimensionCount;
+        for (int r = 0; r < n; r++)
+        {
+            Model.TokenEmbedding.Lookup(tokens[r], _residual.AsSpan(r * d, d));
+            Rope.ComputeAngles(positions[r], ropeDims, _c.RopeFreqBase, _c.RopeFreqScale, Model.RopeFrequencyFactors,
+                _ropeAngles.AsSpan(r * ropeDims, ropeDims));
+        }
+
+        for (int layer = 0; layer < layerCount; layer++)
+            RunLayer(layer, n);
+
+        ComputeLogits(batch);
+        _lastBatchCount = n;
+    }
+
+    /// <summary>Logits of a row of the last batch that asked for them (valid until the next forward call).</summary>
+    public ReadOnlySpan<float> Logits(int row)
+    {
+        if ((uint)row >= (uint)_lastBatchCount || _rowLogitIndex[row] < 0)
+            throw new InvalidOperationException($"row {row} of the last batch did not ask for logits");
+        return _logits.AsSpan(_rowLogitIndex[row] * _c.VocabularySize, _c.VocabularySize);
+    }
+
+    /// <summary>Appends <paramref name="tokens"/> to a sequence (in chunks of at most MaxBatchTokens) and
+    /// returns the logits after the last one.</summary>
+    public ReadOnlySpan<float> Prefill(int sequence, scoped ReadOnlySpan<int> tokens)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("no tokens to evaluate");
+        int row = -1;
+        for (int start = 0; start < tokens.Length; start += MaxBatchTokens)
+        {
+            int count = Math.Min(MaxBatchTokens, tokens.Length - start);
+            int position = Cache.Length(sequence);
+            _ownBatch.Clear();
+            for (int i = 0; i < count; i++)
+                row = _ownBatch.Add(sequence, tokens[start + i], position + i, wantsLogits: start + i == tokens.Length - 1);
+            Forward(_ownBatch);
+        }
+        return Logits(row);
+    }
+
+    /// <summary>Appends one token to a sequence and returns the logits after it.</summary>
+    public ReadOnlySpan<float> Decode(int sequence, int token)
+    {
+        _ownBatch.Clear();
+        int row = _ownBatch.Add(sequence, token, Cache.Length(sequence), wantsLogits: true);
+        Forward(_ownBatch);
+        return Logits(row);
+    }
+
+    // ---- Batch bookkeeping ----
+
+    /// <summary>Checks the whole batch (tokens, context, early-exit rows, free blocks) before changing the
+    /// cache, then grows each sequence by its token count.</summary>
+    void ReserveCache(ForwardBatch batch, int layerCount)
+    {
+        var sequences = batch.DistinctSequences;
+        var counts = batch.DistinctSequenceCounts;
+        var tokens = batch.Tokens;
+        var positions = batch.Positions;
+        for (int r = 0; r < tokens.Length; r++)
+        {
+            if ((uint)tokens[r] >= (uint)_c.VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(batch), $"token id {tokens[r]} is outside the vocabulary (0..{_c.VocabularySize - 1})");
+            if (positions[r] >= ContextLength)
+                throw new ContextOverflowException($"position {positions[r]} is past the context length of {ContextLength} tokens");
+        }
+
+        int blocksNeeded = 0;
+        for (int s = 0; s < sequences.Length; s++)
+        {
+            var table = Cache.Table(sequences[s]);
+            int newLength = table.Length + counts[s];
+            if (newLength > ContextLength)
+                throw new ContextOverflowException($"sequence {sequences[s]} would grow to {newLength} tokens, past the context length of {ContextLength}");
+            for (int layer = 0; layer < layerCount; layer++)
+            {
+                if (table.LayerLengths[layer] < table.Length)
+                    throw new InvalidOperationException(
+                        $"sequence {sequences[s]}: rows {table.LayerLengths[layer]}..{table.Length - 1} were computed without layer {layer} (early exit); " +
+                        $"truncate the sequence to {table.LayerLengths[layer]} and run those tokens through the full model");
+            }
+            blocksNeeded += Cache.BlocksNeededToGrow(table, newLength);
+        }
+        if (blocksNeeded > Cache.FreeBlockCount)
+            throw new KvCacheFullException($"KV cache full: the batch needs {blocksNeeded} more blocks of {Cache.BlockSize} tokens, {Cache.FreeBlockCount} are free");
+
+        int rowBase = 0;
+        for (int s = 0; s < sequences.Length; s++)
+        {
+            var table = Cache.Table(sequences[s]);
+            _sequenceStartLength[s] = table.Length;
+            _sequenceRowBase[s] = rowBase;
+            rowBase += counts[s];
+            Cache.Grow(table, table.Length + counts[s]);
+            for (int layer = 0; layer < layerCount; layer++) table.LayerLengths[layer] = table.Length;
+        }
+    }
+
+    /// <summary>Works out, per row, its cache row and the rows it attends to: a contiguous run from row 0
+    /// (the cached prefix, extended through a chain of ancestors) plus any further ancestors listed
+    /// explicitly in increasing order (tree branches).</summary>
+    void PlanAttention(ForwardBatch batch)
+    {
+        var sequences = batch.DistinctSequences;
+        var rowSequences = batch.Sequences;
+        var parents = batch.Parents;
+        var locals = batch.LocalIndices;
+        var wantsLogits = batch.WantsLogits;
+        int extraUsed = 0;
+        int logitIndex = 0;
+        for (int r = 0; r < batch.Count; r++)
+        {
+            int s = 0;
+            while (sequences[s] != rowSequences[r]) s++;
+            var table = Cache.Table(sequences[s]);
+            int start = _sequenceStartLength[s];
+            int local = locals[r];
+            int cacheRow = start + local;
+            _rowTable[r] = table;
+            _rowCacheRow[r] = cacheRow;
+            _rowsByLocal[_sequenceRowBase[s] + local] = r;
+            _rowLogitIndex[r] = wantsLogits[r] ? logitIndex++ : -1;
+
+            int parent = parents[r];
+            int prefix, extraStart = extraUsed, inherited;
+            if (parent < 0)
+            {
+                prefix = start;
+                inherited = -1;
+            }
+            else
+            {
+                int parentRow = _rowsByLocal[_sequenceRowBase[s] + parent];
+                prefix = _rowVisiblePrefix[parentRow];
+                inherited = parentRow;
+            }
+
+            if (prefix == cacheRow && (inherited < 0 || _rowExtraCount[inherited] == 0))
+            {
+                // The visible rows run contiguously up to this token: no explicit list needed.
+                _rowVisiblePrefix[r] = cacheRow + 1;
+                _rowExtraStart[r] = extraStart;
+                _rowExtraCount[r] = 0;
+                continue;
+            }
+
+            int inheritedCount = inherited < 0 ? 0 : _rowExtraCount[inherited];
+            EnsureExtraCapacity(extraUsed + inheritedCount + 1);
+            if (inheritedCount > 0)
+                Array.Copy(_extraRows, _rowExtraStart[inherited], _extraRows, extraUsed, inheritedCount);
+            _extraRows[extraUsed + inheritedCount] = cacheRow;
+            _rowVisiblePrefix[r] = prefix;
+            _rowExtraStart[r] = extraStart;
+            _rowExtraCount[r] = inheritedCount + 1;
+            extraUsed += inheritedCount + 1;
+        }
+    }
+
+    void EnsureExtraCapacity(int needed)
+    {
+        // Grows only for deep trees; amortised, never per token of an ordinary decode.
+        if (_extraRows.Length < needed) Array.Resize(ref _extraRows, Math.Max(needed, _extraRows.Length * 2));
+    }
+
+    // ---- The transformer ----
+
+    void RunLayer(int layer, int n)
+    {
+        var w = Model.Layers[layer];
+        int d = _c.EmbeddingLength, qDim = _c.QueryDimension, kvDim = _c.KeyValueDimension, vDim = _c.ValueDimension;
+        int headSize = _c.KeyLength, valueSize = _c.ValueLength, ropeDims = _c.RopeDimensionCount;
+        float eps = _c.RmsEpsilon;
+
+        for (int r = 0; r < n; r++)
+            RmsNorm.Apply(_residual.AsSpan(r * d, d), w.AttentionNorm, eps, _normed.AsSpan(r * d, d));
+
+        MatMul.Multiply(w.Query, _normed, n, _query);
+        MatMul.Multiply(w.Key, _normed, n, _key);
+        MatMul.Multiply(w.Value, _normed, n, _value);
+        AddBias(_query, w.QueryBias, n);
+        AddBias(_key, w.KeyBias, n);
+        AddBias(_value, w.ValueBias, n);
+
+        var keys = Cache.Keys(layer);
+        var values = Cache.Values(layer);
+        for (int r = 0; r < n; r++)
+        {
+            var q = _query.AsSpan(r * qDim, qDim);
+            var k = _key.AsSpan(r * kvDim, kvDim);
+            if (w.QueryNorm != null) RmsNorm.ApplyInPlace(q, _c.HeadCount, headSize, w.QueryNorm, eps);
+            if (w.KeyNorm != null) RmsNorm.ApplyInPlace(k, _c.KvHeadCount, headSize, w.KeyNorm, eps);
+            var angles = _ropeAngles.AsSpan(r * ropeDims, ropeDims);
+            Rope.Apply(q, _c.HeadCount, headSize, ropeDims, _c.RopeStyle, angles);
+            Rope.Apply(k, _c.KvHeadCount, headSize, ropeDims, _c.RopeStyle, angles);
+
+            int physical = Cache.PhysicalRow(_rowTable[r], _rowCacheRow[r]);
+            k.CopyTo(keys.AsSpan(physical * kvDim, kvDim));
+            _value.AsSpan(r * vDim, vDim).CopyTo(values.AsSpan(physical * vDim, vDim));
+        }
+
+        // Attention needs every row's keys in the cache first: a token sees its ancestors in the batch.
+        int group = _c.HeadCount / _c.KvHeadCount;
+        int attentionDim = _c.AttentionOutputDimension;
+        for (int r = 0; r < n; r++)
+        {
+            var extras = _extraRows.AsSpan(_rowExtraStart[r], _rowExtraCount[r]);
+            for (int h = 0; h < _c.HeadCount; h++)
+            {
+                int kvHead = h / group;
+                Attention.Head(
+                    _query.AsSpan(r * qDim + h * headSize, headSize), _c.AttentionScale,
+                    Cache, _rowTable[r], layer, kvHead * headSize, kvHead * valueSize,
+                    _rowVisiblePrefix[r], extras,
+                    _scores, _attention.AsSpan(r * attentionDim + h * valueSize, valueSize));
+            }
+        }
+
+        MatMul.Multiply(w.AttentionOutput, _attention, n, _projection);
+        AddBias(_projection, w.AttentionOutputBias, n);
+        AddInPlace(_residual, _projection, n * d);
+
+        for (int r = 0; r < n; r++)
+            RmsNorm.Apply(_residual.AsSpan(r * d, d), w.FeedForwardNorm, eps, _normed.AsSpan(r * d, d));
+        MatMul.Multiply(w.Gate, _normed, n, _gate);
+        MatMul.Multiply(w.Up, _normed, n, _up);
+        int ff = _c.FeedForwardLength;
+        Activations.SwiGluInPlace(_gate.AsSpan(0, n * ff), _up.AsSpan(0, n * ff));
+        MatMul.Multiply(w.Down, _gate, n, _projection);
+        AddInPlace(_residual, _projection, n * d);
+    }
+
+    void ComputeLogits(ForwardBatch batch)
+    {
+        int rows = batch.LogitRowCount;
+        if (rows == 0) return;
+        int d = _c.EmbeddingLength;
+        var wantsLogits = batch.WantsLogits;
+        int i = 0;
+        for (int r = 0; r < batch.Count; r++)
+        {
+            if (!wantsLogits[r]) continue;
+            RmsNorm.Apply(_residual.AsSpan(r * d, d), Model.OutputNorm, _c.RmsEpsilon, _logitInput.AsSpan(i * d, d));
+            i++;
+        }
+        MatMul.Multiply(Model.Output, _logitInput, rows, _logits);
+    }
+
+    static void AddBias(float[] data, float[]? bias, int rows)
+    {
+        if (bias == null) return;
+        int width = bias.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = data.AsSpan(r * width, width);
+            for (int i = 0; i < width; i++) row[i] += bias[i];
+        }
+    }
+
+    static void AddInPlace(float[] target, float[] addend, int count)
+    {
+        var t = target.AsSpan(0, count);
+        var a = addend.AsSpan(0, count);
+        for (int i = 0; i < t.Length; i++) t[i] += a[i];
+    }
+}
