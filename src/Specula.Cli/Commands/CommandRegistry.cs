@@ -7,6 +7,8 @@ static class CommandRegistry
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return PullCommand.Create();
+        yield return ListCommand.Create();
+        yield return RmCommand.Create();
     }
 }
