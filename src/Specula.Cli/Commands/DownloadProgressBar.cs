@@ -24,7 +24,7 @@ public sealed class DownloadProgressBar(TextWriter error, bool interactive) : IP
 
     public void Report(DownloadProgress value)
     {
-        if (value.File != currentFile) StartFile(value);
+        if (value.File != currentFile && !StartFile(value)) return;
         switch (value.Stage)
         {
             case DownloadStage.Retrying:
@@ -43,7 +43,8 @@ public sealed class DownloadProgressBar(TextWriter error, bool interactive) : IP
         }
     }
 
-    void StartFile(DownloadProgress value)
+    /// <summary>Begins the display of a new file; false when there is nothing more to show for it.</summary>
+    bool StartFile(DownloadProgress value)
     {
         EndLine();
         currentFile = value.File;
@@ -53,13 +54,14 @@ public sealed class DownloadProgressBar(TextWriter error, bool interactive) : IP
         {
             error.WriteLine($"{Label(value)}: already in the store");
             currentFile = null;
-            return;
+            return false;
         }
         if (!interactive)
         {
             var resumed = value.ResumedFrom > 0 ? $", resuming at {Size(value.ResumedFrom)}" : "";
             error.WriteLine($"{Label(value)}: downloading {Size(value.TotalBytes)}{resumed}");
         }
+        return true;
     }
 
     void Draw(DownloadProgress value)

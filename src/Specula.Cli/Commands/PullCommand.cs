@@ -33,7 +33,7 @@ public static class PullCommand
             using var hub = new HubClient(settings);
             var result = await new ModelPuller(hub, store).PullAsync(spec, DownloadProgressBar.ForConsole(error), cancellationToken);
 
-            if (spec.Selector == null) error.WriteLine($"chose {result.Model.DisplayName}: {result.Reason}");
+            if (spec.Selector == null) error.WriteLine(result.Reason);
             error.WriteLine(result.FilesDownloaded == 0
                 ? $"{spec.RepoId}: {result.Model.DisplayName} is already in the store"
                 : $"{spec.RepoId}: {result.Model.DisplayName} pulled ({DownloadProgressBar.Size(result.Model.Size)})");

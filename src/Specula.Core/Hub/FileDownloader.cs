@@ -166,7 +166,7 @@ public sealed class FileDownloader(HubClient hub)
                 if (read == 0) break;
                 if (partial.Length + read > file.Size)
                     throw new HubIntegrityException($"'{file.Path}' from {repoId} is larger than the {file.Size} bytes the hub listed; nothing was kept");
-                await partial.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                await WriteAsync(partial, buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 hasher.AppendData(buffer, 0, read);
                 report.Send(DownloadStage.Downloading, partial.Length);
             }
@@ -178,6 +178,19 @@ public sealed class FileDownloader(HubClient hub)
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes to the partial file; a failure here (disk full, permissions) is not a network hiccup, so it is not retried.</summary>
+    static async Task WriteAsync(FileStream partial, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await partial.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new HubException($"cannot write {partial.Name} ({ex.Message}); {partial.Length} bytes are kept there, free some space and run the pull again", ex);
         }
     }
 
