@@ -29,7 +29,7 @@ public class DownloadProgressBarTests
         Assert.StartsWith("\r[1/2] m-00001-of-00002.gguf [############------------]  50%  2 MiB / 4 MiB", lines[2]);
         Assert.Contains("\r[1/2] m-00001-of-00002.gguf [########################] 100%  4 MiB / 4 MiB", lines[2]);
         Assert.Equal("[2/2] m-00002-of-00002.gguf: already in the store", lines[3]);
-        Assert.Equal(["", ""], lines[4..]); // every line ended; nothing drawn twice
+        Assert.Equal([""], lines[4..]); // the output ends with a newline and has no extra lines
     }
 
     [Fact]
