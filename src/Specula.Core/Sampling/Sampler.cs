@@ -33,10 +33,13 @@ public sealed class Sampler
     const float FirstTopPWindow = 9.2103404f; // ln(1e4)
     // exp(-104) underflows float to 0, so a window this wide is the same as taking every token.
     const float WidestWindow = 104f;
+    // Above this many gathered tokens, top-p first narrows them by a mass histogram instead of sorting all.
+    const int NarrowingThreshold = 1024;
 
     enum Truncation { None, TopK, Threshold }
 
     static readonly float[] s_singleWeight = [1f];
+    static int[] s_identityIds = [];
 
     readonly Truncation _truncation;
     readonly int _minKeep;
@@ -49,9 +52,11 @@ public sealed class Sampler
     // Candidates: sort keys / heap, ids and logits best first, and their weights. Without truncation every
     // token is a candidate and _allIds is simply 0..V-1.
     readonly ulong[] _keys = [];
+    readonly ulong[] _sortScratch = [];
     readonly int[] _ids = [];
     readonly float[] _candidateLogits = [];
     readonly float[] _weights = [];
+    readonly float[] _massById = []; // exp(logit - max) per token: top-p's mass without top-k
     readonly int[] _allIds = [];
     readonly int[] _greedyId = new int[1];
 
@@ -86,15 +91,19 @@ public sealed class Sampler
             _weights = new float[capacity];
             if (_truncation == Truncation.None)
             {
-                _allIds = new int[vocabSize];
-                for (int i = 0; i < vocabSize; i++)
-                    _allIds[i] = i;
+                _allIds = IdentityIds(vocabSize);
             }
             else
             {
                 _keys = new ulong[capacity];
                 _ids = new int[capacity];
                 _candidateLogits = new float[capacity];
+                if (_truncation == Truncation.Threshold)
+                {
+                    _sortScratch = new ulong[vocabSize];
+                    if (parameters.TopP < 1f)
+                        _massById = new float[vocabSize];
+                }
             }
         }
 
@@ -154,7 +163,7 @@ public sealed class Sampler
         switch (_truncation)
         {
             case Truncation.None:
-                return Tempered(_allIds, penalized, maxLogit);
+                return Tempered(_allIds.AsSpan(0, VocabSize), penalized, maxLogit);
             case Truncation.TopK:
             {
                 int count = TopKSelector.Select(penalized, Parameters.TopK, _keys, _ids);
@@ -167,7 +176,7 @@ public sealed class Sampler
                     Span<float> mass = _weights.AsSpan(0, count);
                     ExpShifted(_candidateLogits.AsSpan(0, count), maxLogit, 1f, mass);
                     kept = KeptPrefixLength(_candidateLogits.AsSpan(0, count), mass,
-                        TopPTarget(TensorPrimitives.Sum(mass)), MinPCutoff(maxLogit), isWholeSet: true, restBelowMinPCutoff: false);
+                        TopPTarget(DoubleSum.Of(mass)), MinPCutoff(maxLogit), isWholeSet: true, restBelowMinPCutoff: false);
                 }
                 return Tempered(_ids.AsSpan(0, kept), _candidateLogits.AsSpan(0, kept), maxLogit);
             }
@@ -177,6 +186,19 @@ public sealed class Sampler
                 return Tempered(_ids.AsSpan(0, kept), _candidateLogits.AsSpan(0, kept), maxLogit);
             }
         }
+    }
+
+    /// <summary>0, 1, ..., at least <paramref name="count"/> - 1: the candidate ids without truncation, shared by all samplers.</summary>
+    static int[] IdentityIds(int count)
+    {
+        int[] ids = Volatile.Read(ref s_identityIds);
+        if (ids.Length >= count)
+            return ids;
+        ids = new int[count];
+        for (int i = 0; i < count; i++)
+            ids[i] = i;
+        Volatile.Write(ref s_identityIds, ids); // a racing writer may win; any long-enough array is equally good
+        return ids;
     }
 
     ReadOnlySpan<float> PenalizedLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> history)
@@ -237,8 +259,8 @@ public sealed class Sampler
         if (Parameters.TopP < 1f)
         {
             // Without top-k, top-p's probabilities are normalised over the whole vocabulary.
-            ExpShifted(logits, maxLogit, 1f, _weights);
-            topPTarget = TopPTarget(TensorPrimitives.Sum(_weights.AsSpan(0, logits.Length)));
+            ExpShifted(logits, maxLogit, 1f, _massById);
+            topPTarget = TopPTarget(DoubleSum.Of(_massById));
         }
         float minPCutoff = MinPCutoff(maxLogit);
         float cutoff = Parameters.TopP < 1f ? MathF.Max(maxLogit - FirstTopPWindow, minPCutoff) : minPCutoff;
@@ -249,18 +271,20 @@ public sealed class Sampler
             bool isWholeSet = count == logits.Length;
             if (count >= _minKeep || isWholeSet)
             {
-                Span<ulong> keys = _keys.AsSpan(0, count);
-                keys.Sort();
-                for (int i = 0; i < count; i++)
+                if (count > NarrowingThreshold && Parameters.TopP < 1f)
                 {
-                    int id = CandidateKey.TokenId(keys[i]);
-                    _ids[i] = id;
-                    _candidateLogits[i] = logits[id];
+                    // Many tokens above the cutoff: sort only those the top-p mass can need.
+                    int needed = NarrowToTopPMass(logits, count, maxLogit, cutoff, topPTarget);
+                    if (needed < count)
+                    {
+                        int keptOfNarrowed = SortAndScan(logits, needed, topPTarget, minPCutoff, isWholeSet: false, restBelowMinPCutoff: false);
+                        if (keptOfNarrowed > 0)
+                            return keptOfNarrowed;
+                        // Rounding put the top-p boundary just past the narrowed set: fall back to all of them.
+                        count = GatherAtLeast(logits, cutoff, _keys);
+                    }
                 }
-                Span<float> mass = _weights.AsSpan(0, count);
-                ExpShifted(_candidateLogits.AsSpan(0, count), maxLogit, 1f, mass);
-                int kept = KeptPrefixLength(_candidateLogits.AsSpan(0, count), mass, topPTarget, minPCutoff,
-                    isWholeSet, restBelowMinPCutoff: cutoff <= minPCutoff);
+                int kept = SortAndScan(logits, count, topPTarget, minPCutoff, isWholeSet, restBelowMinPCutoff: cutoff <= minPCutoff);
                 if (kept > 0)
                     return kept;
             }
@@ -270,10 +294,87 @@ public sealed class Sampler
     }
 
     /// <summary>
+    /// Sorts the first <paramref name="count"/> gathered keys best first, fills the candidate ids and logits,
+    /// and returns how many survive top-p and min-p (-1 when that lies beyond them).
+    /// </summary>
+    int SortAndScan(ReadOnlySpan<float> logits, int count, double topPTarget, float minPCutoff, bool isWholeSet, bool restBelowMinPCutoff)
+    {
+        Span<ulong> keys = _keys.AsSpan(0, count);
+        CandidateSort.SortBestFirst(keys, _sortScratch);
+        bool topP = Parameters.TopP < 1f;
+        for (int i = 0; i < count; i++)
+        {
+            int id = CandidateKey.TokenId(keys[i]);
+            _ids[i] = id;
+            _candidateLogits[i] = logits[id];
+            if (topP)
+                _weights[i] = _massById[id];
+        }
+        return KeptPrefixLength(_candidateLogits.AsSpan(0, count), topP ? _weights.AsSpan(0, count) : default,
+            topPTarget, minPCutoff, isWholeSet, restBelowMinPCutoff);
+    }
+
+    /// <summary>
+    /// Buckets the gathered tokens by distance below the best logit, finds the first bucket at which the
+    /// cumulative mass reaches the top-p target, and moves the keys of the tokens in that bucket and above
+    /// to the front. Returns their number, or <paramref name="count"/> with the keys untouched when the target
+    /// is not reached or fewer than MinKeep tokens would remain.
+    /// </summary>
+    int NarrowToTopPMass(ReadOnlySpan<float> logits, int count, float maxLogit, float cutoff, double topPTarget)
+    {
+        const int buckets = 256;
+        Span<double> massPerBucket = stackalloc double[buckets];
+        massPerBucket.Clear();
+        float range = MathF.Min(maxLogit - cutoff, WidestWindow);
+        float scale = range > 0f ? buckets / range : 0f;
+        Span<ulong> keys = _keys.AsSpan(0, count);
+        foreach (ulong key in keys)
+        {
+            int id = CandidateKey.TokenId(key);
+            massPerBucket[Bucket(maxLogit - logits[id], scale, buckets)] += _massById[id];
+        }
+
+        double cumulative = 0;
+        int lastBucket = -1;
+        for (int b = 0; b < buckets; b++)
+        {
+            cumulative += massPerBucket[b];
+            if (cumulative >= topPTarget)
+            {
+                lastBucket = b;
+                break;
+            }
+        }
+        if (lastBucket < 0)
+            return count;
+
+        int needed = 0;
+        foreach (ulong key in keys)
+            if (Bucket(maxLogit - logits[CandidateKey.TokenId(key)], scale, buckets) <= lastBucket)
+                needed++;
+        // Fewer than MinKeep would not decide the answer: leave the keys as gathered.
+        if (needed < _minKeep)
+            return count;
+
+        // Compact in place; the kept keys stay in id order, as the sort requires.
+        needed = 0;
+        foreach (ulong key in keys)
+            if (Bucket(maxLogit - logits[CandidateKey.TokenId(key)], scale, buckets) <= lastBucket)
+                keys[needed++] = key;
+        return needed;
+    }
+
+    static int Bucket(float distanceBelowBest, float scale, int buckets)
+    {
+        float position = distanceBelowBest * scale;
+        return position < buckets ? (int)position : buckets - 1; // also catches -inf logits (infinite distance)
+    }
+
+    /// <summary>
     /// How many of the best-first candidates survive top-p then min-p: the smallest n &gt;= MinKeep at which
     /// the cumulative mass reaches the top-p target or the next candidate falls below the min-p cutoff (both
     /// filters keep prefixes, so applying them in turn keeps the shorter one). Returns -1 when the answer
-    /// lies beyond the gathered candidates.
+    /// lies beyond the gathered candidates. <paramref name="sortedMass"/> may be empty when top-p is off.
     /// </summary>
     int KeptPrefixLength(ReadOnlySpan<float> sortedLogits, ReadOnlySpan<float> sortedMass, double topPTarget,
         float minPCutoff, bool isWholeSet, bool restBelowMinPCutoff)
@@ -282,7 +383,8 @@ public sealed class Sampler
         int length = sortedLogits.Length;
         for (int n = 1; n <= length; n++)
         {
-            cumulative += sortedMass[n - 1];
+            if (!sortedMass.IsEmpty)
+                cumulative += sortedMass[n - 1];
             if (n < _minKeep)
                 continue;
             if (cumulative >= topPTarget)
@@ -345,7 +447,7 @@ public sealed class Sampler
         Span<float> scratch = _logprobScratch;
         TensorPrimitives.Subtract(logits, max, scratch);
         TensorPrimitives.Exp(scratch, scratch);
-        double logNormalizer = max + Math.Log(TensorPrimitives.Sum(scratch));
+        double logNormalizer = max + Math.Log(DoubleSum.Of(scratch));
 
         if (_topLogprobs.Length > 0)
         {

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Specula.Sampling;
 
 /// <summary>
@@ -55,7 +53,7 @@ public readonly ref struct TokenDistribution
         for (int blockStart = 0; blockStart < Weights.Length; blockStart += BlockSize)
         {
             ReadOnlySpan<float> block = Weights.Slice(blockStart, Math.Min(BlockSize, Weights.Length - blockStart));
-            double blockSum = TensorPrimitives.Sum(block);
+            double blockSum = DoubleSum.Of(block);
             if (cumulative + blockSum <= target)
             {
                 cumulative += blockSum;
@@ -87,7 +85,7 @@ public readonly ref struct TokenDistribution
     {
         double total = 0;
         for (int blockStart = 0; blockStart < weights.Length; blockStart += BlockSize)
-            total += TensorPrimitives.Sum(weights.Slice(blockStart, Math.Min(BlockSize, weights.Length - blockStart)));
+            total += DoubleSum.Of(weights.Slice(blockStart, Math.Min(BlockSize, weights.Length - blockStart)));
         return total;
     }
 }
