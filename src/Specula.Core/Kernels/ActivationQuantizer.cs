@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Specula.Tensors;
+
+namespace Specula.Kernels;
+
+/// <summary>
+/// Converts one activation row into <see cref="QuantizedActivations"/>, producing exactly what ggml's x86
+/// quantizers produce: Q8_0/Q8_1 take d = amax/127 and round x·(127/amax) half to even; Q8_K takes the
+/// signed value of largest magnitude (first one wins), scale −127/max, rounds half to even and clamps at
+/// 127; F16 and BF16 round to nearest even. Vectorised; the result does not depend on the vector width.
+/// </summary>
+public static unsafe class ActivationQuantizer
+{
+    public static void QuantizeRow(ReadOnlySpan<float> x, QuantizedActivations destination, int token)
+    {
+        if (x.Length < destination.Columns)
+            throw new ArgumentException($"activation row has {x.Length} values, expected {destination.Columns}");
+        if ((uint)token >= (uint)destination.Tokens) throw new ArgumentOutOfRangeException(nameof(token));
+        fixed (float* source = x)
+        {
+            switch (destination.Type)
+            {
+                case GgmlType.F32: CopyRounded(source, destination, token, RoundMode.None); break;
+                case GgmlType.F16: CopyRounded(source, destination, token, RoundMode.Half); break;
+                case GgmlType.BF16: CopyRounded(source, destination, token, RoundMode.BFloat16); break;
+                case GgmlType.Q8_0: QuantizeQ8(source, destination, token, withSums: false); break;
+                case GgmlType.Q8_1: QuantizeQ8(source, destination, token, withSums: true); break;
+                case GgmlType.Q8_K: QuantizeQ8K(source, destination, token); break;
+                default: throw new NotSupportedException($"cannot quantize activations to {destination.Type}");
+            }
+        }
+    }
+
+    enum RoundMode { None, Half, BFloat16 }
+
+    static void CopyRounded(float* x, QuantizedActivations dst, int token, RoundMode mode)
+    {
+        float* y = dst.FloatRow(token);
+        int n = dst.Columns;
+        int i = 0;
+        if (mode == RoundMode.Half)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                var magnitude = Vector256.Abs(v);
+                // Fast path for values in f16's normal range: round the mantissa to 10 bits, half to even.
+                if (Vector256.GreaterThanOrEqualAll(magnitude, Vector256.Create(6.103515625e-05f))
+                    && Vector256.LessThanOrEqualAll(magnitude, Vector256.Create(65504f)))
+                {
+                    var bits = v.AsUInt32();
+                    var rounded = (bits + Vector256.Create(0x0FFFu) + ((bits >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1FFFu);
+                    // Rounding up past 65504 overflows to infinity in f16.
+                    var result = rounded.AsSingle();
+                    result = Vector256.ConditionalSelect(
+                        Vector256.GreaterThan(Vector256.Abs(result), Vector256.Create(65504f)),
+                        Vector256.CopySign(Vector256.Create(float.PositiveInfinity), result), result);
+                    result.Store(y + i);
+                }
+                else
+                {
+                    for (int j = 0; j < 8; j++) y[i + j] = (float)(Half)x[i + j];
+                }
+            }
+            for (; i < n; i++) y[i] = (float)(Half)x[i];
+        }
+        else if (mode == RoundMode.BFloat16)
+        {
+            for (; i < n; i++) y[i] = RoundToBFloat16(x[i]);
+        }
+        else
+        {
+            new ReadOnlySpan<float>(x, n).CopyTo(new Span<float>(y, n));
+            i = n;
+        }
+        for (int j = n; j < dst.Stride; j++) y[j] = 0;
+    }
+
+    /// <summary>ggml's fp32 → bf16: round to nearest even, NaN kept quiet.</summary>
+    internal static float RoundToBFloat16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if ((bits & 0x7fffffff) > 0x7f800000) return BitConverter.UInt32BitsToSingle((bits | 0x00400000) & 0xFFFF0000);
+        bits = (bits + (0x7fff + ((bits >> 16) & 1))) & 0xFFFF0000;
+        return BitConverter.UInt32BitsToSingle(bits);
+    }
+
+    static void QuantizeQ8(float* x, QuantizedActivations dst, int token, bool withSums)
+    {
+        sbyte* q = dst.QuantRow(token);
+        float* scales = dst.ScaleRow(token);
+        float* sums = dst.SumRow(token);
+        int blocks = dst.Columns / 32;
+        for (int b = 0; b < blocks; b++)
+        {
+            float* xb = x + b * 32;
+            var v0 = Vector256.Load(xb);
+            var v1 = Vector256.Load(xb + 8);
+            var v2 = Vector256.Load(xb + 16);
+            var v3 = Vector256.Load(xb + 24);
+            var maxAbs = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)),
+                Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+            float amax = MaxAcross(maxAbs);
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            var mul = Vector256.Create(id);
+            var i0 = Vector256.ConvertToInt32(Vector256.Round(v0 * mul));
+            var i1 = Vector256.ConvertToInt32(Vector256.Round(v1 * mul));
+            var i2 = Vector256.ConvertToInt32(Vector256.Round(v2 * mul));
+            var i3 = Vector256.ConvertToInt32(Vector256.Round(v3 * mul));
+            var s16a = Vector256.Narrow(i0, i1);
+            var s16b = Vector256.Narrow(i2, i3);
+            Vector256.Narrow(s16a, s16b).Store(q + b * 32);
+            scales[b] = (float)(Half)d;
+            if (withSums)
+            {
+                int sum = Vector256.Sum(i0 + i1 + i2 + i3);
+                sums[b] = (float)(Half)(d * sum);
+            }
+        }
+        // Padding to a whole 64-value chunk contributes nothing.
+        for (int b = blocks; b < dst.BlocksPerRow; b++)
+        {
+            Vector256<sbyte>.Zero.Store(q + b * 32);
+            scales[b] = 0;
+            sums[b] = 0;
+        }
+    }
+
+    static void QuantizeQ8K(float* x, QuantizedActivations dst, int token)
+    {
+        sbyte* q = dst.QuantRow(token);
+        float* scales = dst.ScaleRow(token);
+        short* bsums = dst.BlockSumRow(token);
+        int blocks = dst.Columns / 256;
+        for (int b = 0; b < blocks; b++)
+        {
+            float* xb = x + b * 256;
+            var maxAbs = Vector256<float>.Zero;
+            for (int i = 0; i < 256; i += 8) maxAbs = Vector256.Max(maxAbs, Vector256.Abs(Vector256.Load(xb + i)));
+            float amax = MaxAcross(maxAbs);
+            if (!(amax > 0f))
+            {
+                scales[b] = 0;
+                new Span<byte>(q + b * 256, 256).Clear();
+                new Span<short>(bsums + b * 16, 16).Clear();
+                continue;
+            }
+            // The signed value of the first element of largest magnitude, as ggml's scan picks it.
+            float max = 0;
+            for (int i = 0; i < 256; i++)
+            {
+                if (MathF.Abs(xb[i]) == amax) { max = xb[i]; break; }
+            }
+            float iscale = -127f / max;
+            var mul = Vector256.Create(iscale);
+            var limit = Vector256.Create(127);
+            for (int g = 0; g < 16; g++)
+            {
+                float* xg = xb + g * 16;
+                var i0 = Vector256.Min(Vector256.ConvertToInt32(Vector256.Round(Vector256.Load(xg) * mul)), limit);
+                var i1 = Vector256.Min(Vector256.ConvertToInt32(Vector256.Round(Vector256.Load(xg + 8) * mul)), limit);
+                var s16 = Vector256.Narrow(i0, i1);
+                var s8 = Vector256.Narrow(s16, s16);
+                s8.GetLower().Store(q + b * 256 + g * 16);
+                bsums[b * 16 + g] = (short)Vector256.Sum(i0 + i1);
+            }
+            scales[b] = 1f / iscale;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float MaxAcross(Vector256<float> v)
+    {
+        var m = Vector128.Max(v.GetLower(), v.GetUpper());
+        float a = MathF.Max(m[0], m[1]), b = MathF.Max(m[2], m[3]);
+        return MathF.Max(a, b);
+    }
+}

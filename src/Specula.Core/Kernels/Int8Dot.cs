@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Specula.Kernels;
+
+/// <summary>
+/// The integer step shared by every quantized kernel: unsigned bytes times signed bytes, adjacent products
+/// added into int16 pair lanes (which never saturate for the value ranges used here), then pairs of those
+/// multiplied by int16 weights (ones, or sub-block scales) and added into int32 lanes. Lane i of the result
+/// therefore always covers values 4i..4i+3 of the vector, at every width.
+/// </summary>
+internal static class Int8Dot
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Quads(Vector512<byte> u, Vector512<sbyte> s, Vector512<short> pairWeights) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), pairWeights);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Quads(Vector256<byte> u, Vector256<sbyte> s, Vector256<short> pairWeights) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), pairWeights);
+
+    /// <summary>The portable 128-bit form (SSSE3 where present, plain arithmetic elsewhere).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Quads(Vector128<byte> u, Vector128<sbyte> s, Vector128<short> pairWeights)
+    {
+        if (Ssse3.IsSupported)
+            return Sse2.MultiplyAddAdjacent(Ssse3.MultiplyAddAdjacent(u, s), pairWeights);
+        return QuadsPortable(u, s, pairWeights);
+    }
+
+    static Vector128<int> QuadsPortable(Vector128<byte> u, Vector128<sbyte> s, Vector128<short> pairWeights)
+    {
+        Span<int> lanes = stackalloc int[4];
+        for (int i = 0; i < 4; i++)
+        {
+            int p0 = u.GetElement(4 * i) * s.GetElement(4 * i) + u.GetElement(4 * i + 1) * s.GetElement(4 * i + 1);
+            int p1 = u.GetElement(4 * i + 2) * s.GetElement(4 * i + 2) + u.GetElement(4 * i + 3) * s.GetElement(4 * i + 3);
+            lanes[i] = p0 * pairWeights.GetElement(2 * i) + p1 * pairWeights.GetElement(2 * i + 1);
+        }
+        return Vector128.Create(lanes[0], lanes[1], lanes[2], lanes[3]);
+    }
+
+    /// <summary>For signed weights (Q8_0): |w| and x with w's sign, so that the unsigned × signed step
+    /// computes w·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<byte> Magnitude, Vector512<sbyte> SignedX) MoveSign(Vector512<sbyte> w, Vector512<sbyte> x, Vector512<sbyte> negX)
+    {
+        var negative = Vector512.LessThan(w, Vector512<sbyte>.Zero);
+        return (Vector512.Abs(w).AsByte(), Vector512.ConditionalSelect(negative, negX, x));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<byte> Magnitude, Vector256<sbyte> SignedX) MoveSign(Vector256<sbyte> w, Vector256<sbyte> x)
+    {
+        if (Avx2.IsSupported) return (Avx2.Abs(w), Avx2.Sign(x, w));
+        var negative = Vector256.LessThan(w, Vector256<sbyte>.Zero);
+        return (Vector256.Abs(w).AsByte(), Vector256.ConditionalSelect(negative, -x, x));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector128<byte> Magnitude, Vector128<sbyte> SignedX) MoveSign(Vector128<sbyte> w, Vector128<sbyte> x)
+    {
+        if (Ssse3.IsSupported) return (Ssse3.Abs(w), Ssse3.Sign(x, w));
+        var negative = Vector128.LessThan(w, Vector128<sbyte>.Zero);
+        var zero = Vector128.Equals(w, Vector128<sbyte>.Zero);
+        return (Vector128.Abs(w).AsByte(), Vector128.ConditionalSelect(negative, -x, x) & ~zero);
+    }
+}

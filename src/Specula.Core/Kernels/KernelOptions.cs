@@ -1,0 +1,42 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Specula.Kernels;
+
+/// <summary>
+/// Process-wide switches of the kernels. <see cref="MaxVectorWidth"/> caps the SIMD width the kernels may
+/// use (512, 256 or 128 bits) so the narrower paths can be tested and compared on a wide machine; it starts
+/// from the environment variable <c>SPECULA_MAX_VECTOR_WIDTH</c> when set. Every width computes the same
+/// per-lane arithmetic in the same order, so results do not depend on the width chosen.
+/// </summary>
+public static class KernelOptions
+{
+    static int _maxVectorWidth = ReadWidthFromEnvironment();
+
+    /// <summary>Widest vector path allowed: 512, 256 or 128 (128 is the portable path).</summary>
+    public static int MaxVectorWidth
+    {
+        get => _maxVectorWidth;
+        set
+        {
+            if (value is not (128 or 256 or 512))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "vector width must be 128, 256 or 512 bits");
+            _maxVectorWidth = value;
+        }
+    }
+
+    /// <summary>The width the kernels actually use: <see cref="MaxVectorWidth"/> limited by the hardware.</summary>
+    public static int EffectiveVectorWidth =>
+        Use512 ? 512 : Use256 ? 256 : 128;
+
+    internal static bool Use512 =>
+        _maxVectorWidth >= 512 && Avx512BW.IsSupported && Avx512F.IsSupported && Avx512DQ.IsSupported;
+
+    internal static bool Use256 => _maxVectorWidth >= 256 && Avx2.IsSupported && Fma.IsSupported;
+
+    static int ReadWidthFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("SPECULA_MAX_VECTOR_WIDTH");
+        return int.TryParse(text, out int width) && width is 128 or 256 or 512 ? width : 512;
+    }
+}

@@ -1,0 +1,110 @@
+using Specula.Tensors;
+
+namespace Specula.Kernels;
+
+/// <summary>
+/// The reusable state of <see cref="MatMul"/> on one pool: the converted activations and each thread's
+/// decoded weight rows. Phase 1 converts the activation rows (tokens spread over the threads), a barrier,
+/// phase 2 takes chunks of <see cref="RowsPerChunk"/> output rows from an atomic counter; within a chunk,
+/// groups of four rows are decoded once and multiplied with every token.
+/// </summary>
+internal sealed unsafe class MatMulOperation : IParallelWork
+{
+    public const int RowsPerChunk = 16;
+
+    readonly ComputePool _pool;
+    readonly object _gate = new();
+    readonly QuantizedActivations _activations = new();
+    readonly DecodedRows?[] _decoded;
+
+    WeightMatrix? _weights;
+    float* _x;
+    float* _y;
+    int _tokens;
+    int _chunkCount;
+    int _nextChunk;
+
+    public MatMulOperation(ComputePool pool)
+    {
+        _pool = pool;
+        _decoded = new DecodedRows?[pool.ThreadCount];
+    }
+
+    public void Run(WeightMatrix w, float* x, int tokens, float* y)
+    {
+        lock (_gate)
+        {
+            _weights = w;
+            _x = x;
+            _y = y;
+            _tokens = tokens;
+            _activations.Prepare(VecDotType.For(w.Type), tokens, w.Columns);
+            _chunkCount = (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
+            _nextChunk = 0;
+            try
+            {
+                _pool.Run(this);
+            }
+            finally
+            {
+                _weights = null;
+                _x = null;
+                _y = null;
+            }
+        }
+    }
+
+    public void Execute(int threadIndex, int threadCount)
+    {
+        var w = _weights!;
+        int columns = w.Columns;
+        for (int t = threadIndex; t < _tokens; t += threadCount)
+            ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), _activations, t);
+        _pool.Barrier();
+
+        var decoded = _decoded[threadIndex] ??= new DecodedRows();
+        decoded.Prepare(w.Type, columns);
+        float** rowPointers = stackalloc float*[DecodedRows.MaxRows];
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+        {
+            int first = chunk * RowsPerChunk;
+            int end = Math.Min(first + RowsPerChunk, w.Rows);
+            for (int row = first; row < end; row += DecodedRows.MaxRows)
+            {
+                int count = Math.Min(DecodedRows.MaxRows, end - row);
+                for (int k = 0; k < count; k++)
+                {
+                    byte* source = w.Data + (row + k) * w.RowBytes;
+                    if (w.Type == GgmlType.F32) rowPointers[k] = (float*)source;
+                    else
+                    {
+                        WeightDecoder.Decode(w.Type, source, columns, decoded, k);
+                        rowPointers[k] = decoded.Floats(k);
+                    }
+                }
+                for (int t = 0; t < _tokens; t++)
+                    DotRows(w.Type, decoded, rowPointers, count, t, _y + (long)t * w.Rows + row);
+            }
+        }
+    }
+
+    void DotRows(GgmlType type, DecodedRows decoded, float** rowPointers, int count, int token, float* y)
+    {
+        var x = _activations;
+        switch (type)
+        {
+            case GgmlType.F32 or GgmlType.F16 or GgmlType.BF16:
+                FloatKernels.Dot(rowPointers, count, x.Columns, x.FloatRow(token), y);
+                break;
+            case GgmlType.Q4_0: Block32Kernels.Dot<Q4_0Format>(decoded, count, x, token, y); break;
+            case GgmlType.Q5_0: Block32Kernels.Dot<Q5_0Format>(decoded, count, x, token, y); break;
+            case GgmlType.Q8_0: Block32Kernels.Dot<Q8_0Format>(decoded, count, x, token, y); break;
+            case GgmlType.Q4_1 or GgmlType.Q5_1: Block32Kernels.Dot<MinFormat>(decoded, count, x, token, y); break;
+            case GgmlType.Q3_K: KQuantKernels.Dot<Q3_KFormat>(decoded, count, x, token, y); break;
+            case GgmlType.Q6_K: KQuantKernels.Dot<Q6_KFormat>(decoded, count, x, token, y); break;
+            case GgmlType.Q2_K or GgmlType.Q4_K or GgmlType.Q5_K: KQuantKernels.Dot<KWithMinFormat>(decoded, count, x, token, y); break;
+            default: throw new NotSupportedException($"no kernel for {type}");
+        }
+    }
+}

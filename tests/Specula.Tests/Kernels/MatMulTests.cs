@@ -1,0 +1,151 @@
+using Specula.Kernels;
+using Specula.Tensors;
+using Xunit;
+
+namespace Specula.Tests.Kernels;
+
+/// <summary>The fast matrix kernels against the scalar reference dot products, per weight type, and the
+/// invariances the engine relies on (vector width, batch shape, thread count).</summary>
+[Collection(KernelOptionsCollection.Name)]
+public class MatMulTests
+{
+    public static readonly TheoryData<GgmlType> AllTypes = new()
+    {
+        GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
+        GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+    };
+
+    /// <summary>Columns with an odd number of 32-blocks (and of 256-blocks for the k-quants), rows that leave
+    /// tails in the groups of four and in the chunks of sixteen.</summary>
+    static (int Rows, int Columns) OddShape(GgmlType type) => type switch
+    {
+        GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => (37, 203),
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => (37, 768),
+        _ => (37, 224),
+    };
+
+    static float[] Reference(TestWeights w, float[] x, int tokens)
+    {
+        var m = w.Matrix;
+        var activations = new QuantizedActivations();
+        activations.Prepare(VecDotType.For(m.Type), tokens, m.Columns);
+        for (int t = 0; t < tokens; t++)
+            ActivationQuantizer.QuantizeRow(x.AsSpan(t * m.Columns, m.Columns), activations, t);
+        var vecDotInfo = GgmlTypeInfo.Get(VecDotType.For(m.Type));
+        var row = new byte[vecDotInfo.RowBytes(m.Columns)];
+        var y = new float[tokens * m.Rows];
+        for (int t = 0; t < tokens; t++)
+        {
+            activations.ToGgmlRow(t, row);
+            for (int r = 0; r < m.Rows; r++)
+                y[t * m.Rows + r] = ReferenceDot.Dot(m.Type, w.Row(r), row, m.Columns);
+        }
+        return y;
+    }
+
+    static float[] Fast(TestWeights w, float[] x, int tokens, ComputePool? pool = null)
+    {
+        var y = new float[tokens * w.Matrix.Rows];
+        MatMul.Multiply(w.Matrix, x, tokens, y, pool ?? ComputePool.Shared);
+        return y;
+    }
+
+    static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        float scale = 0;
+        foreach (var v in expected) scale = Math.Max(scale, Math.Abs(v));
+        float tolerance = 2e-5f * scale + 1e-6f;
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance,
+                $"{what}: output {i}: reference {expected[i]}, fast {actual[i]} (tolerance {tolerance})");
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void FastKernelMatchesReferenceAtEveryVectorWidth(GgmlType type)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows, columns, seed: 11 + (int)type);
+        const int tokens = 5;
+        var x = TestWeights.RandomActivations(tokens, columns, seed: 3);
+        var expected = Reference(w, x, tokens);
+        float[]? widest = null;
+        foreach (int width in new[] { 512, 256, 128 })
+        {
+            using var _ = new VectorWidthScope(width);
+            var actual = Fast(w, x, tokens);
+            AssertClose(expected, actual, $"{type} at {width} bits");
+            widest ??= actual;
+            Assert.Equal(widest, actual);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void TokenResultIsIdenticalAloneAndInABatch(GgmlType type)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows, columns, seed: 5);
+        const int tokens = 7;
+        var x = TestWeights.RandomActivations(tokens, columns, seed: 9);
+        var batch = Fast(w, x, tokens);
+        for (int t = 0; t < tokens; t++)
+        {
+            var alone = Fast(w, x.AsSpan(t * columns, columns).ToArray(), 1);
+            Assert.Equal(batch.AsSpan(t * rows, rows).ToArray(), alone);
+        }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.F16)]
+    public void ResultDoesNotDependOnTheThreadCount(GgmlType type)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows * 5, columns, seed: 21);
+        const int tokens = 3;
+        var x = TestWeights.RandomActivations(tokens, columns, seed: 4);
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var pool = new ComputePool(threads);
+            var y = Fast(w, x, tokens, pool);
+            first ??= y;
+            Assert.Equal(first, y);
+        }
+    }
+
+    [Fact]
+    public unsafe void LargeQ8_0WeightsOfMinus128AreExact()
+    {
+        using var w = new TestWeights(GgmlType.Q8_0, 4, 64, seed: 1);
+        for (int r = 0; r < 4; r++)
+            for (int b = 0; b < 2; b++)
+                for (int j = 0; j < 32; j++)
+                    w.Data[r * 68 + b * 34 + 2 + j] = 0x80; // -128
+        var x = TestWeights.RandomActivations(2, 64, seed: 2);
+        var expected = Reference(w, x, 2);
+        foreach (int width in new[] { 512, 256, 128 })
+        {
+            using var _ = new VectorWidthScope(width);
+            AssertClose(expected, Fast(w, x, 2), $"Q8_0 -128 at {width} bits");
+        }
+    }
+
+    [Fact]
+    public void UnsupportedTypeIsRejectedWithItsName()
+    {
+        using var w = new TestWeights(GgmlType.Q8_1, 2, 32, seed: 1);
+        var e = Assert.Throws<NotSupportedException>(() => MatMul.Multiply(w.Matrix, new float[32], 1, new float[2]));
+        Assert.Contains("Q8_1", e.Message);
+    }
+
+    [Fact]
+    public void TooSmallBuffersAreRejected()
+    {
+        using var w = new TestWeights(GgmlType.Q4_0, 4, 64, seed: 1);
+        Assert.Throws<ArgumentException>(() => MatMul.Multiply(w.Matrix, new float[64], 2, new float[8]));
+        Assert.Throws<ArgumentException>(() => MatMul.Multiply(w.Matrix, new float[128], 2, new float[7]));
+    }
+}
