@@ -20,6 +20,7 @@ public sealed unsafe class GgmlNative
     public string LibraryPath { get; }
 
     readonly nint _library;
+    readonly Lazy<nint> _cpuLibrary;
     readonly delegate* unmanaged<int, float*, void*, long, long, long, float*, nuint> _quantizeChunk;
     readonly delegate* unmanaged<int, void> _quantizeInit;
     readonly delegate* unmanaged<int, byte> _requiresImatrix;
@@ -45,6 +46,28 @@ public sealed unsafe class GgmlNative
         _bf16ToFp32Row = (delegate* unmanaged<ushort*, float*, long, void>)Export("ggml_bf16_to_fp32_row");
         _fp32ToBf16Row = (delegate* unmanaged<float*, ushort*, long, void>)Export("ggml_fp32_to_bf16_row");
         _fp32ToBf16RowRef = (delegate* unmanaged<float*, ushort*, long, void>)Export("ggml_fp32_to_bf16_row_ref");
+        _cpuLibrary = new Lazy<nint>(LoadCpuLibrary);
+    }
+
+    /// <summary>libggml-cpu.so from the same folder: its runtime activation quantizers are the ones
+    /// llama.cpp's matmuls use (they differ from the reference quantizers in libggml-base).</summary>
+    nint LoadCpuLibrary()
+    {
+        string path = Path.Combine(Path.GetDirectoryName(LibraryPath)!, "libggml-cpu.so");
+        nint library = NativeLibrary.Load(path);
+        ((delegate* unmanaged<void>)NativeLibrary.GetExport(library, "ggml_cpu_init"))();
+        return library;
+    }
+
+    /// <summary>ggml-cpu's quantize_row_{type} (the activation quantizer of this CPU variant).</summary>
+    public byte[] QuantizeRowCpu(GgmlType type, float[] values)
+    {
+        var fn = (delegate* unmanaged<float*, void*, long, void>)NativeLibrary.GetExport(_cpuLibrary.Value, $"quantize_row_{SymbolName(type)}");
+        var dst = new byte[TypeSize(type) * values.Length / BlockSize(type)];
+        fixed (float* src = values)
+        fixed (byte* d = dst)
+            fn(src, d, values.Length);
+        return dst;
     }
 
     /// <summary>libggml-base.so from the LLamaSharp runtime folder that fits this CPU.</summary>

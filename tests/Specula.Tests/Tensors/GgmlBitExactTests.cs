@@ -71,6 +71,56 @@ public class GgmlBitExactTests
         }
     }
 
+    /// <summary>llama.cpp's CPU backend quantizes activations with its own SIMD routine (not the
+    /// reference); QuantizeActivationRow must reproduce it so our integer dot products see the same quants.</summary>
+    [Theory]
+    [MemberData(nameof(ActivationTypes))]
+    [InlineData(GgmlType.Q8_0)]
+    public void Activation_quantizer_equals_llama_cpp_cpu_backend(GgmlType type)
+    {
+        foreach (var data in QuantTestData.All().Where(d => IsFinite(d.Values)))
+        {
+            byte[] expected = Ggml.QuantizeRowCpu(type, data.Values);
+            var actual = new byte[expected.Length];
+            switch (type)
+            {
+                case GgmlType.Q8_0: BlockQ8_0.QuantizeActivationRow(data.Values, actual); break;
+                case GgmlType.Q8_1: BlockQ8_1.QuantizeActivationRow(data.Values, actual); break;
+                case GgmlType.Q8_K: BlockQ8_K.QuantizeActivationRow(data.Values, actual); break;
+            }
+            AssertBytesEqual(type, expected, actual, data.Name + " (activation)");
+
+            // The scalar fallback (machines without 256-bit vectors) gives the same bytes.
+            var scalar = new byte[expected.Length];
+            for (int b = 0; b < expected.Length / GgmlTypeInfo.Get(type).BytesPerBlock; b++)
+            {
+                var x = data.Values.AsSpan(b * GgmlTypeInfo.Get(type).BlockSize, GgmlTypeInfo.Get(type).BlockSize);
+                switch (type)
+                {
+                    case GgmlType.Q8_0: BlockQ8_0.QuantizeActivationBlockScalar(x, ref System.Runtime.InteropServices.MemoryMarshal.Cast<byte, BlockQ8_0>(scalar.AsSpan())[b]); break;
+                    case GgmlType.Q8_1: BlockQ8_1.QuantizeActivationBlockScalar(x, ref System.Runtime.InteropServices.MemoryMarshal.Cast<byte, BlockQ8_1>(scalar.AsSpan())[b]); break;
+                    case GgmlType.Q8_K: BlockQ8_K.QuantizeRowScalar(x, scalar.AsSpan(b * BlockQ8_K.Bytes, BlockQ8_K.Bytes)); break;
+                }
+            }
+            AssertBytesEqual(type, expected, scalar, data.Name + " (activation, scalar)");
+        }
+    }
+
+    /// <summary>The runtime activation quantizer is not the reference one: on half-way ties they disagree.
+    /// (Guards the test above against comparing two copies of the same function.)</summary>
+    [Fact]
+    public void Llama_cpp_cpu_activation_quantizer_differs_from_the_reference_on_ties()
+    {
+        var ties = QuantTestData.All().Single(d => d.Name == "half-way-ties/max127");
+        Assert.NotEqual(Ggml.QuantizeRowRef(GgmlType.Q8_0, ties.Values), Ggml.QuantizeRowCpu(GgmlType.Q8_0, ties.Values));
+    }
+
+    static bool IsFinite(float[] values)
+    {
+        foreach (float v in values) if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
     [Theory]
     [MemberData(nameof(DequantizableTypes))]
     public void Dequantized_values_equal_ggml_to_float_on_quantized_data(GgmlType type)
@@ -198,6 +248,39 @@ public class GgmlBitExactTests
         var values = new float[rows * rowLength];
         for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() - 0.5) * (1 + i % 7);
         AssertBytesEqual(type, Ggml.QuantizeChunk(type, values, rowLength), Quantize.Tensor(type, values, rowLength), "tensor");
+    }
+
+    /// <summary>Many blocks of randomly chosen distribution, magnitude (1e-8 .. 1e8) and sparsity, so the
+    /// K-quant scale searches meet far more cases than the named datasets.</summary>
+    [Theory]
+    [MemberData(nameof(WeightTypes))]
+    [MemberData(nameof(ActivationTypes))]
+    public void Quantized_bytes_equal_ggml_on_randomized_blocks(GgmlType type)
+    {
+        const int rowLength = 1024, rows = 32;
+        var random = new Random(2024 + (int)type);
+        var values = new float[rows * rowLength];
+        for (int start = 0; start < values.Length; start += 32)
+        {
+            float scale = MathF.Pow(10, (float)(random.NextDouble() * 16 - 8));
+            int kind = random.Next(5);
+            double zeroChance = random.Next(3) == 0 ? random.NextDouble() : 0;
+            for (int i = start; i < start + 32; i++)
+            {
+                double u = random.NextDouble();
+                float v = kind switch
+                {
+                    0 => (float)(Math.Sqrt(-2 * Math.Log(1 - u)) * Math.Cos(2 * Math.PI * random.NextDouble())),
+                    1 => (float)(u * 2 - 1),
+                    2 => (float)(Math.Log(1 - u) * (random.Next(2) * 2 - 1)),  // Laplace: heavy tails
+                    3 => (float)(u + 0.1),                                       // one-signed with offset
+                    _ => random.Next(-15, 16) / 4f,                              // coarse grid
+                };
+                values[i] = random.NextDouble() < zeroChance ? 0 : v * scale;
+            }
+        }
+        byte[] expected = type is GgmlType.Q8_1 or GgmlType.Q8_K ? Ggml.QuantizeRowRef(type, values) : Ggml.QuantizeChunk(type, values, rowLength);
+        AssertBytesEqual(type, expected, Quantize.Tensor(type, values, rowLength), "randomized blocks");
     }
 
     static void AssertBlock<T>(GgmlType type, int elements, int bytes) where T : unmanaged
