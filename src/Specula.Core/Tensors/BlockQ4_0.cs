@@ -56,7 +56,7 @@ public struct BlockQ4_0
             Span<byte> qs = block.Qs;
             for (int j = 0; j < Elements / 2; j++)
             {
-                // +8.5 then truncation = round half up into 0..16; 16 (only reachable by the outlier's twin) clamps to 15.
+                // +8.5 then truncation rounds half up into 0..16; 16 (reached only by minus the outlier) clamps to 15.
                 int q0 = Math.Min(15, (int)(sbyte)QuantMath.TruncateToInt32(x[j] * id + 8.5f));
                 int q1 = Math.Min(15, (int)(sbyte)QuantMath.TruncateToInt32(x[j + Elements / 2] * id + 8.5f));
                 qs[j] = (byte)((byte)q0 | ((byte)q1 << 4));
