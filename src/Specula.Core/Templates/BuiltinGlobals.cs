@@ -78,8 +78,9 @@ static class BuiltinGlobals
 
     static TemplateValue RaiseException(CallArguments arguments, RenderState state)
     {
-        var message = arguments.Bind("raise_exception", "message")[0];
-        throw new TemplateException(TemplateErrorKind.Raised, message?.ToStr() ?? "", 0);
+        var message = arguments.Bind("raise_exception", "message")[0]
+            ?? throw new TemplateException("raise_exception() missing 1 required positional argument: 'message'");
+        throw new TemplateException(TemplateErrorKind.Raised, message.ToStr(), 0);
     }
 
     static TemplateValue StrftimeNow(CallArguments arguments, RenderState state)

@@ -111,7 +111,7 @@ static class BuiltinMethods
     {
         var methods = MethodsOf(receiver);
         if (methods == null || !methods.TryGetValue(name, out var method)) return null;
-        return new FunctionValue($"{receiver.TypeName}.{name}", (arguments, _) => method(receiver, arguments));
+        return new FunctionValue(name, (arguments, _) => method(receiver, arguments), $"<built-in method {name} of {receiver.TypeName} object>");
     }
 
     /// <summary>Calls <c>receiver.name(arguments)</c> if it is a built-in method.</summary>

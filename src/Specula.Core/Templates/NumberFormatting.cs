@@ -27,7 +27,8 @@ static class NumberFormatting
         {
             var text = type is 'r' or 'a' ? value.ToRepr() : value.ToStr();
             if (spec.Precision >= 0 && spec.Precision < text.Length) text = PythonString.Slice(text, 0, spec.Precision, 1);
-            return Pad(text, spec, defaultAlign: '<', numeric: false);
+            // printf-style right-aligns text, str.format left-aligns it.
+            return Pad(text, spec, defaultAlign: percentStyle ? '>' : '<', numeric: false);
         }
         if (type == 'c')
         {
@@ -37,7 +38,7 @@ static class NumberFormatting
                 _ when Operators.TryGetInteger(value, out var code) && code >= 0 && code <= 0x10FFFF => char.ConvertFromUtf32((int)code),
                 _ => throw new TemplateException("%c requires an int or a unicode character"),
             };
-            return Pad(character, spec, '<', numeric: false);
+            return Pad(character, spec, percentStyle ? '>' : '<', numeric: false);
         }
         if (!Operators.IsNumber(value))
         {

@@ -120,7 +120,7 @@ static class Operators
         if (left is StringValue format) return StringValue.Of(PercentFormat.Apply(format.Value, right));
         if (TryGetInteger(left, out var a) && TryGetInteger(right, out var b))
         {
-            if (b == 0) throw new TemplateException("integer division or modulo by zero");
+            if (b == 0) throw new TemplateException("integer modulo by zero");
             if (b == -1) return IntegerValue.Of(0);
             long remainder = a % b;
             if (remainder != 0 && (remainder < 0) != (b < 0)) remainder += b;

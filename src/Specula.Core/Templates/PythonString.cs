@@ -128,7 +128,7 @@ static class PythonString
                 if (i == text.Length) break;
                 if (maxSplit >= 0 && pieces.Count == maxSplit)
                 {
-                    pieces.Add(Strip(text[i..], null, left: false, right: true));
+                    pieces.Add(text[i..]);
                     break;
                 }
                 int start = i;
@@ -164,7 +164,7 @@ static class PythonString
                 if (i == 0) break;
                 if (pieces.Count == maxSplit)
                 {
-                    pieces.Add(Strip(text[..i], null, left: true, right: false));
+                    pieces.Add(text[..i]);
                     break;
                 }
                 int end = i;

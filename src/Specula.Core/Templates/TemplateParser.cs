@@ -277,14 +277,13 @@ sealed class TemplateParser
         return new WithStatement(begin.Line, targets.ToArray(), values.ToArray(), body);
     }
 
-    /// <summary>transformers' <c>{% generation %}</c> marks assistant text for training masks; rendering
-    /// just prints its body.</summary>
+    /// <summary>transformers' <c>{% generation %}</c> marks assistant text for training masks. It is a call
+    /// block there, so its body renders like a macro body: in a scope of its own, outside any loop.</summary>
     Statement ParseGeneration(Token begin)
     {
         Expect(TokenKind.BlockEnd);
-        var (body, _) = Subparse(["endgeneration"]);
-        Expect(TokenKind.BlockEnd);
-        return new BlockStatement(begin.Line, body);
+        var body = ParseMacroBody("generation", [], [], "endgeneration");
+        return new GenerationStatement(begin.Line, body.Body);
     }
 
     AssignTarget ParseAssignTarget(string? extraEnd = null, bool withNamespace = false)

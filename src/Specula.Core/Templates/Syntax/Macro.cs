@@ -49,7 +49,7 @@ sealed class MacroValue(MacroDefinition definition, Scope closure) : TemplateVal
             else if (definition.CatchesKwargs) extraNamed.Set(name, value);
             else throw new TemplateException($"macro '{definition.Name}' takes no keyword argument '{name}'");
         }
-        scope.Set("varargs", new ListValue(extraPositional.ToArray()));
+        scope.Set("varargs", new ListValue(extraPositional.ToArray(), isTuple: true));
         scope.Set("kwargs", extraNamed);
 
         // Defaults are evaluated at call time inside the macro's scope, so they can use earlier parameters.

@@ -74,10 +74,15 @@ sealed class ContinueStatement(int line) : Statement(line)
     public override Flow Execute(RenderState state) => Flow.Continue;
 }
 
-/// <summary>Statements that run in the current scope (transformers' <c>{% generation %}</c> block).</summary>
-sealed class BlockStatement(int line, Statement[] body) : Statement(line)
+/// <summary>transformers' <c>{% generation %}body{% endgeneration %}</c>: prints the body, rendered in a
+/// scope of its own (it is a call block in transformers).</summary>
+sealed class GenerationStatement(int line, Statement[] body) : Statement(line)
 {
-    public override Flow Execute(RenderState state) => ExecuteAll(body, state);
+    public override Flow Execute(RenderState state)
+    {
+        state.Output.Append(state.Capture(new Scope(state.Scope), body));
+        return Flow.Normal;
+    }
 }
 
 /// <summary><c>{% set target = value %}</c>.</summary>
