@@ -10,5 +10,6 @@ static class CommandRegistry
         yield return PullCommand.Create();
         yield return ListCommand.Create();
         yield return RmCommand.Create();
+        yield return TemplateCommand.Create();
     }
 }

@@ -36,6 +36,27 @@ public static class ChatTemplateMetadata
             .ToArray();
     }
 
+    /// <summary>The text of a special token (<paramref name="kind"/> "bos" or "eos") from the vocabulary in
+    /// GGUF metadata: <c>tokenizer.ggml.{kind}_token_id</c> looked up in <c>tokenizer.ggml.tokens</c>, as
+    /// llama.cpp fills <c>bos_token</c>/<c>eos_token</c> for templates. Null when the model has no such token.</summary>
+    public static string? SpecialTokenText(IReadOnlyDictionary<string, object> metadata, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var idKey = $"tokenizer.ggml.{kind}_token_id";
+        if (!metadata.TryGetValue(idKey, out var idValue)) return null;
+        long id = idValue switch
+        {
+            byte or sbyte or short or ushort or int or uint or long => Convert.ToInt64(idValue, System.Globalization.CultureInfo.InvariantCulture),
+            ulong u when u <= long.MaxValue => (long)u,
+            _ => throw new InvalidDataException($"GGUF metadata '{idKey}' is not an integer"),
+        };
+        if (!metadata.TryGetValue("tokenizer.ggml.tokens", out var tokens) || tokens is not Gguf.GgufArray { Values: string[] texts })
+            return null;
+        if (id < 0 || id >= texts.Length)
+            throw new InvalidDataException($"GGUF metadata '{idKey}' = {id} is outside the vocabulary of {texts.Length} tokens");
+        return texts[id];
+    }
+
     public static string KeyFor(string? name) =>
         string.IsNullOrEmpty(name) || name == "default" ? DefaultKey : $"{DefaultKey}.{name}";
 }
