@@ -41,6 +41,7 @@ public sealed class DictValue : TemplateValue
 
     public override string ToRepr()
     {
+        using var guard = NestingGuard.Enter();
         var text = new StringBuilder();
         text.Append('{');
         bool first = true;
@@ -100,6 +101,7 @@ sealed class PythonKeyComparer : IEqualityComparer<TemplateValue>
 
     int HashTuple(ListValue tuple)
     {
+        using var guard = NestingGuard.Enter();
         var hash = new HashCode();
         foreach (var item in tuple.Items) hash.Add(GetHashCode(item));
         return hash.ToHashCode();

@@ -23,6 +23,7 @@ public sealed class ListValue : TemplateValue
 
     public override string ToRepr()
     {
+        using var guard = NestingGuard.Enter();
         var text = new StringBuilder();
         text.Append(IsTuple ? '(' : '[');
         for (int i = 0; i < Items.Count; i++)

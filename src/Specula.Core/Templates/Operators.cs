@@ -208,13 +208,19 @@ static class Operators
             case UndefinedValue: return right is UndefinedValue;
             case ListValue x:
                 if (right is not ListValue y || x.IsTuple != y.IsTuple || x.Count != y.Count) return false;
-                for (int i = 0; i < x.Count; i++)
-                    if (!AreEqual(x.Items[i], y.Items[i])) return false;
+                using (NestingGuard.Enter())
+                {
+                    for (int i = 0; i < x.Count; i++)
+                        if (!AreEqual(x.Items[i], y.Items[i])) return false;
+                }
                 return true;
             case DictValue d:
                 if (right is not DictValue e || d.Count != e.Count) return false;
-                foreach (var (key, value) in d.Entries)
-                    if (!e.TryGet(key, out var other) || !AreEqual(value, other)) return false;
+                using (NestingGuard.Enter())
+                {
+                    foreach (var (key, value) in d.Entries)
+                        if (!e.TryGet(key, out var other) || !AreEqual(value, other)) return false;
+                }
                 return true;
             default: return false;
         }
@@ -232,6 +238,7 @@ static class Operators
         if (left is StringValue s && right is StringValue t) return PythonString.CompareCodePoints(s.Value, t.Value);
         if (left is ListValue x && right is ListValue y && x.IsTuple == y.IsTuple)
         {
+            using var guard = NestingGuard.Enter();
             int n = Math.Min(x.Count, y.Count);
             for (int i = 0; i < n; i++)
                 if (!AreEqual(x.Items[i], y.Items[i])) return Compare(x.Items[i], y.Items[i], op);

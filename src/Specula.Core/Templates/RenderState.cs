@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Specula.Templates;
@@ -25,8 +26,9 @@ sealed class Scope(Scope? parent)
 /// <c>strftime_now</c>. Block capture (macros, <c>set</c> blocks, filters) swaps the output buffer.</summary>
 sealed class RenderState(Scope globals, Func<DateTimeOffset> clock)
 {
-    /// <summary>Deep enough for any sane template, shallow enough to fail cleanly before the stack does.</summary>
-    const int MaxCallDepth = 200;
+    /// <summary>Nested macro calls allowed; Python Jinja stops at about 150-200 (its recursion limit), so
+    /// no working template needs more. Stack exhaustion is checked separately, whatever the limit.</summary>
+    const int MaxCallDepth = 500;
 
     int callDepth;
 
@@ -38,18 +40,26 @@ sealed class RenderState(Scope globals, Func<DateTimeOffset> clock)
         Scope.TryGet(name) ?? BuiltinGlobals.TryGet(name) ?? UndefinedValue.Named(name);
 
     /// <summary>Runs <paramref name="body"/> in <paramref name="scope"/> with a fresh output buffer and
-    /// returns what it wrote.</summary>
-    public string Capture(Scope scope, Statement[] body) => Capture(scope, state => Statement.ExecuteAll(body, state));
+    /// returns what it wrote (set blocks, filter blocks).</summary>
+    public string Capture(Scope scope, Statement[] body) => Capture(scope, state => Statement.ExecuteAll(body, state), isCall: false);
 
-    public string Capture(Scope scope, Action<RenderState> run)
+    /// <summary>Same for a call (macro, caller, recursive loop), which counts against the nesting limit.
+    /// Calls are the only way a template recurses, so this is where the stack is checked.</summary>
+    public string Capture(Scope scope, Action<RenderState> run, bool isCall = true)
     {
+        try
+        {
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new TemplateException("macros, blocks or recursive loops nest too deeply for the stack");
+        }
+        if (isCall && callDepth >= MaxCallDepth)
+            throw new TemplateException($"macros or recursive loops nest deeper than {MaxCallDepth} calls");
         var savedOutput = Output;
         var savedScope = Scope;
-        if (++callDepth > MaxCallDepth)
-        {
-            callDepth--;
-            throw new TemplateException($"macros, blocks or recursive loops nest deeper than {MaxCallDepth} levels");
-        }
+        if (isCall) callDepth++;
         Output = new StringBuilder();
         Scope = scope;
         try
@@ -59,7 +69,7 @@ sealed class RenderState(Scope globals, Func<DateTimeOffset> clock)
         }
         finally
         {
-            callDepth--;
+            if (isCall) callDepth--;
             Output = savedOutput;
             Scope = savedScope;
         }

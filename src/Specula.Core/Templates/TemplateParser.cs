@@ -8,9 +8,13 @@ sealed class TemplateParser
 {
     static readonly HashSet<string> UnsupportedTags = ["extends", "block", "include", "import", "from", "do", "autoescape", "trans"];
 
+    /// <summary>Deeper nesting of expressions or blocks is refused rather than risking the stack.</summary>
+    const int MaxNesting = 200;
+
     readonly List<Token> tokens;
     int index;
     int loopDepth;
+    int nesting;
 
     /// <summary>Names read inside the macro being parsed (to know whether it uses varargs/kwargs).</summary>
     HashSet<string>? macroNames;
@@ -103,6 +107,24 @@ sealed class TemplateParser
     }
 
     Statement ParseStatement(Token begin)
+    {
+        Nest(begin);
+        try
+        {
+            return ParseTag(begin);
+        }
+        finally
+        {
+            nesting--;
+        }
+    }
+
+    void Nest(Token at)
+    {
+        if (++nesting > MaxNesting) throw Error($"blocks or expressions are nested more than {MaxNesting} levels deep", at);
+    }
+
+    Statement ParseTag(Token begin)
     {
         var tag = Current;
         if (tag.Kind != TokenKind.Name) throw Error($"expected a tag name after '{{%', got {tag.Describe()}", tag);
@@ -338,6 +360,19 @@ sealed class TemplateParser
 
     Expression ParseExpression()
     {
+        Nest(Current);
+        try
+        {
+            return ParseConditional();
+        }
+        finally
+        {
+            nesting--;
+        }
+    }
+
+    Expression ParseConditional()
+    {
         var node = ParseOr();
         while (Current.IsName("if"))
         {
@@ -376,7 +411,15 @@ sealed class TemplateParser
         if (Current.IsName("not"))
         {
             var at = Advance();
-            return new UnaryExpression(at.Line, UnaryOperator.Not, ParseNot());
+            Nest(at);
+            try
+            {
+                return new UnaryExpression(at.Line, UnaryOperator.Not, ParseNot());
+            }
+            finally
+            {
+                nesting--;
+            }
         }
         return ParseCompare();
     }
@@ -462,6 +505,19 @@ sealed class TemplateParser
     }
 
     Expression ParseUnary(bool withFilter = true)
+    {
+        Nest(Current);
+        try
+        {
+            return ParseUnaryUnguarded(withFilter);
+        }
+        finally
+        {
+            nesting--;
+        }
+    }
+
+    Expression ParseUnaryUnguarded(bool withFilter)
     {
         var token = Current;
         Expression node;

@@ -68,6 +68,6 @@ sealed class MacroValue(MacroDefinition definition, Scope closure) : TemplateVal
         {
             state.Scope = saved;
         }
-        return StringValue.Of(state.Capture(scope, definition.Body));
+        return StringValue.Of(state.Capture(scope, s => Statement.ExecuteAll(definition.Body, s)));
     }
 }
