@@ -1,7 +1,7 @@
 namespace Specula.Templates;
 
 /// <summary>The positional and keyword arguments of one call (<c>f(a, b, key=c)</c>).</summary>
-public sealed class CallArguments
+internal sealed class CallArguments
 {
     public static readonly CallArguments Empty = new([], []);
 
@@ -13,8 +13,6 @@ public sealed class CallArguments
 
     public TemplateValue[] Positional { get; }
     public KeyValuePair<string, TemplateValue>[] Named { get; }
-
-    public static CallArguments Of(params TemplateValue[] positional) => new(positional, []);
 
     /// <summary>Matches the arguments to named parameters as Python does: positional ones in order, then
     /// keywords by name. Entries of parameters not given are null. Too many, unknown or repeated

@@ -11,7 +11,7 @@ namespace Specula.Templates;
 /// <c>{% raw %}</c> blocks become text.</summary>
 sealed class TemplateLexer
 {
-    static readonly string[] Operators =
+    static readonly string[] OperatorSymbols =
         ["//", "**", "==", "!=", "<=", ">=", "+", "-", "/", "*", "%", "~", "[", "]", "(", ")", "{", "}", "<", ">", "=", ".", ":", "|", ",", ";"];
 
     readonly string source;
@@ -235,7 +235,7 @@ sealed class TemplateLexer
 
     string? MatchOperator(int i)
     {
-        foreach (var op in Operators)
+        foreach (var op in OperatorSymbols)
             if (string.CompareOrdinal(source, i, op, 0, op.Length) == 0) return op;
         return null;
     }

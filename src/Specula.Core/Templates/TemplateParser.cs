@@ -106,26 +106,22 @@ sealed class TemplateParser
         }
     }
 
+    /// <summary>Counts one level of nesting until disposed; too many levels is a syntax error.</summary>
+    NestingLevel Nest(Token at)
+    {
+        if (nesting >= MaxNesting) throw Error($"blocks or expressions are nested more than {MaxNesting} levels deep", at);
+        nesting++;
+        return new NestingLevel(this);
+    }
+
+    readonly struct NestingLevel(TemplateParser parser) : IDisposable
+    {
+        public void Dispose() => parser.nesting--;
+    }
+
     Statement ParseStatement(Token begin)
     {
-        Nest(begin);
-        try
-        {
-            return ParseTag(begin);
-        }
-        finally
-        {
-            nesting--;
-        }
-    }
-
-    void Nest(Token at)
-    {
-        if (++nesting > MaxNesting) throw Error($"blocks or expressions are nested more than {MaxNesting} levels deep", at);
-    }
-
-    Statement ParseTag(Token begin)
-    {
+        using var level = Nest(begin);
         var tag = Current;
         if (tag.Kind != TokenKind.Name) throw Error($"expected a tag name after '{{%', got {tag.Describe()}", tag);
         index++;
@@ -360,19 +356,7 @@ sealed class TemplateParser
 
     Expression ParseExpression()
     {
-        Nest(Current);
-        try
-        {
-            return ParseConditional();
-        }
-        finally
-        {
-            nesting--;
-        }
-    }
-
-    Expression ParseConditional()
-    {
+        using var level = Nest(Current);
         var node = ParseOr();
         while (Current.IsName("if"))
         {
@@ -411,15 +395,8 @@ sealed class TemplateParser
         if (Current.IsName("not"))
         {
             var at = Advance();
-            Nest(at);
-            try
-            {
-                return new UnaryExpression(at.Line, UnaryOperator.Not, ParseNot());
-            }
-            finally
-            {
-                nesting--;
-            }
+            using var level = Nest(at);
+            return new UnaryExpression(at.Line, UnaryOperator.Not, ParseNot());
         }
         return ParseCompare();
     }
@@ -506,19 +483,7 @@ sealed class TemplateParser
 
     Expression ParseUnary(bool withFilter = true)
     {
-        Nest(Current);
-        try
-        {
-            return ParseUnaryUnguarded(withFilter);
-        }
-        finally
-        {
-            nesting--;
-        }
-    }
-
-    Expression ParseUnaryUnguarded(bool withFilter)
-    {
+        using var level = Nest(Current);
         var token = Current;
         Expression node;
         if (token.IsOperator("-") || token.IsOperator("+"))

@@ -20,7 +20,6 @@ enum TokenKind
 /// and <see cref="Constant"/> the literal's value for strings and numbers.</summary>
 readonly record struct Token(TokenKind Kind, string Value, int Line, TemplateValue? Constant = null)
 {
-    public bool Is(TokenKind kind, string value) => Kind == kind && Value == value;
     public bool IsName(string name) => Kind == TokenKind.Name && Value == name;
     public bool IsOperator(string op) => Kind == TokenKind.Operator && Value == op;
 
