@@ -19,6 +19,8 @@ public sealed class TransformerModel : IDisposable
     /// <summary>The output head; the token embedding matrix itself when the file has no output.weight (tied).</summary>
     public WeightMatrix Output { get; }
     public bool TiedEmbeddings { get; }
+    /// <summary>Optional bias of the output head (output.bias), or null.</summary>
+    public float[]? OutputBias { get; }
     /// <summary>Llama 3's per-dimension RoPE frequency divisors (rope_freqs.weight), or empty.</summary>
     public float[] RopeFrequencyFactors { get; }
 
@@ -38,6 +40,7 @@ public sealed class TransformerModel : IDisposable
         OutputNorm = TensorData.Vector(file, "output_norm.weight", c.EmbeddingLength);
         var output = TensorData.OptionalMatrix(file, "output.weight", c.EmbeddingLength, c.VocabularySize);
         TiedEmbeddings = output == null;
+        OutputBias = TensorData.OptionalVector(file, "output.bias", c.VocabularySize);
         Output = output ?? TensorData.Matrix(file, "token_embd.weight", c.EmbeddingLength, c.VocabularySize);
 
         RopeFrequencyFactors = TensorData.OptionalVector(file, "rope_freqs.weight", c.RopeDimensionCount / 2) ?? [];

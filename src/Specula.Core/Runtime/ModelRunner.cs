@@ -351,6 +351,7 @@ public sealed class ModelRunner
             i++;
         }
         MatMul.Multiply(Model.Output, _logitInput, rows, _logits);
+        AddBias(_logits, Model.OutputBias, rows);
     }
 
     static void AddBias(float[] data, float[]? bias, int rows)

@@ -1,0 +1,94 @@
+using Specula.Models;
+using Specula.Runtime;
+using Specula.Tensors;
+using Specula.Tests.Reference;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Specula.Tests.Models;
+
+/// <summary>
+/// Our forward pass against llama.cpp (F32 KV cache, no flash attention) on synthetic models with real
+/// vocabularies: logits at every prompt position within a bound, and 64 greedy tokens that agree (a
+/// divergence is accepted only where llama.cpp's top-2 logits are a near-tie, gap &lt; 1e-3). Each test
+/// prints the measured max |Δlogit| so the numbers can be quoted.
+/// </summary>
+public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHelper output) : IClassFixture<SyntheticModelFiles>
+{
+    const int GreedyTokens = 64;
+    const float NearTie = 1e-3f;
+
+    static string VocabularyFor(ModelArchitecture architecture) => TestPaths.Shared(architecture == ModelArchitecture.Llama
+        ? "fixtures/gguf/llama2-spm.gguf" : "fixtures/gguf/qwen3-bpe.gguf");
+
+    /// <summary>Llama gets Llama-3 RoPE frequency factors and a separate head; Qwen2 tied embeddings and QKV
+    /// biases; Qwen3 a head size (32) that differs from dim/heads (16), per-head Q/K norms, tied embeddings.
+    /// GQA everywhere (4 heads, 2 KV heads).</summary>
+    public static SyntheticModelSpec Spec(ModelArchitecture architecture, GgmlType type, int dimension = 64, int feedForward = 128) => new()
+    {
+        Architecture = architecture,
+        EmbeddingLength = dimension,
+        LayerCount = 2,
+        FeedForwardLength = feedForward,
+        HeadCount = 4,
+        KvHeadCount = 2,
+        HeadDimension = architecture == ModelArchitecture.Qwen3 ? dimension / 2 : 0,
+        TensorType = type,
+        TiedEmbeddings = architecture != ModelArchitecture.Llama,
+        RopeFrequencyFactors = architecture == ModelArchitecture.Llama,
+        Seed = 7,
+        TokenizerSource = VocabularyFor(architecture),
+        Name = $"synthetic-{architecture}-{type}",
+    };
+
+    [Theory]
+    [InlineData(ModelArchitecture.Llama, GgmlType.F32, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.F32, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.F32, 1e-5f)]
+    public void LogitsAndGreedyTokensMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound)
+    {
+        string path = files.PathFor(Spec(architecture, type));
+        var (maxDelta, agreed) = Compare(path, [1, 450, 7000, 31, 2900, 17, 640, 12000]);
+        output.WriteLine($"{architecture} {type}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
+        Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
+    }
+
+    /// <summary>Compares logits over the prompt and a greedy continuation; returns the max |Δlogit| and how
+    /// many greedy tokens agreed before an accepted near-tie divergence (all of them when none).</summary>
+    (float MaxDelta, int Agreed) Compare(string path, int[] prompt)
+    {
+        using var model = TransformerModel.Load(path);
+        using var reference = new LlamaCppReference(path);
+        Assert.Equal(model.Config.VocabularySize, reference.VocabSize);
+        int vocabulary = model.Config.VocabularySize;
+
+        var runner = new ModelRunner(model, new RunnerOptions { ContextLength = 512, MaxBatchTokens = 64, MaxLogitRows = prompt.Length });
+        int seq = runner.Cache.CreateSequence();
+        var batch = new ForwardBatch(prompt.Length);
+        for (int i = 0; i < prompt.Length; i++) batch.Add(seq, prompt[i], i, wantsLogits: true);
+        runner.Forward(batch);
+        var expected = reference.Logits(prompt);
+        float maxDelta = 0;
+        for (int i = 0; i < prompt.Length; i++)
+        {
+            var ours = runner.Logits(i);
+            for (int v = 0; v < vocabulary; v++)
+                maxDelta = Math.Max(maxDelta, Math.Abs(ours[v] - expected[i * vocabulary + v]));
+        }
+
+        var (referenceIds, referenceGaps) = reference.Greedy(prompt, GreedyTokens);
+        var logits = runner.Logits(prompt.Length - 1);
+        for (int step = 0; step < GreedyTokens; step++)
+        {
+            int id = LlamaCppReference.ArgMaxWithGap(logits).Index;
+            if (id != referenceIds[step])
+            {
+                Assert.True(referenceGaps[step] < NearTie,
+                    $"greedy token {step}: ours {id}, llama.cpp {referenceIds[step]} with top-2 gap {referenceGaps[step]} (not a near-tie)");
+                return (maxDelta, step);
+            }
+            logits = runner.Decode(seq, id);
+        }
+        return (maxDelta, GreedyTokens);
+    }
+}
