@@ -56,14 +56,14 @@ public static class SyntheticModel
 
         int d = s.EmbeddingLength, q = s.HeadCount * headDim, kv = s.KvHeadCount * headDim, ff = s.FeedForwardLength;
         var random = new TensorRandom(s.Seed);
-        void Matrix(string name, int columns, int rows) =>
-            AddMatrix(writer, name, s.TensorType, columns, rows, random.Uniform(name, (long)columns * rows, s.WeightStd));
+        void Matrix(string name, int columns, int rows, GgmlType? type = null) =>
+            AddMatrix(writer, name, type ?? s.TensorType, columns, rows, random.Uniform(name, (long)columns * rows, s.WeightStd));
         void Vector(string name, int length, float center, float std) =>
             writer.AddTensor(name, [length], random.Uniform(name, length, std, center));
 
-        Matrix("token_embd.weight", d, vocabulary);
+        Matrix("token_embd.weight", d, vocabulary, s.EmbeddingType);
         Vector("output_norm.weight", d, 1.0f, 0.05f);
-        if (!s.TiedEmbeddings) Matrix("output.weight", d, vocabulary);
+        if (!s.TiedEmbeddings) Matrix("output.weight", d, vocabulary, s.OutputType);
         if (s.RopeFrequencyFactors) writer.AddTensor("rope_freqs.weight", [headDim / 2], Llama3FrequencyFactors(headDim, ropeBase));
 
         for (int i = 0; i < s.LayerCount; i++)
@@ -103,10 +103,7 @@ public static class SyntheticModel
         var info = GgmlTypeInfo.Get(type);
         if (columns % info.BlockSize != 0)
             throw new ArgumentException($"tensor '{name}' has rows of {columns} values, not a multiple of {type}'s block size {info.BlockSize}");
-        int rowBytes = checked((int)info.RowBytes(columns));
-        var bytes = new byte[(long)rowBytes * rows];
-        for (int r = 0; r < rows; r++)
-            throw new NotSupportedException($"synthetic {type} weights need the quantizers (Quantize.Row), not available yet");
+        var bytes = Quantize.Tensor(type, values, columns);
         writer.AddTensor(name, type, [columns, rows], bytes);
     }
 

@@ -21,9 +21,14 @@ public sealed record SyntheticModelSpec
     public float RopeFreqBase { get; init; }
     /// <summary>RMS norm epsilon; 0 = the family's usual value (1e-5 for llama, 1e-6 for Qwen).</summary>
     public float RmsEpsilon { get; init; }
-    /// <summary>Storage type of every weight matrix (token embedding and output head included); norms,
-    /// biases and frequency factors stay float32 as in real files.</summary>
+    /// <summary>Storage type of the weight matrices of the blocks, and of the token embedding and output head
+    /// unless <see cref="EmbeddingType"/> / <see cref="OutputType"/> say otherwise; norms, biases and
+    /// frequency factors stay float32 as in real files.</summary>
     public GgmlType TensorType { get; init; } = GgmlType.F32;
+    /// <summary>Storage type of token_embd.weight (and so of a tied output head); null = <see cref="TensorType"/>.</summary>
+    public GgmlType? EmbeddingType { get; init; }
+    /// <summary>Storage type of a separate output.weight; null = <see cref="TensorType"/>.</summary>
+    public GgmlType? OutputType { get; init; }
     /// <summary>No output.weight: the output head is the token embedding.</summary>
     public bool TiedEmbeddings { get; init; }
     /// <summary>Llama only: write Llama-3-style per-dimension RoPE frequency factors (rope_freqs.weight).</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Specula.Gguf;
 using Specula.Kernels;
 using Specula.Tensors;
@@ -38,11 +37,8 @@ static unsafe class TensorData
     /// <summary>Converts one row of a tensor to float.</summary>
     public static void ToFloat(GgufTensorInfo info, ReadOnlySpan<byte> row, Span<float> destination)
     {
-        if (info.Type == GgmlType.F32)
-        {
-            MemoryMarshal.Cast<byte, float>(row)[..destination.Length].CopyTo(destination);
-            return;
-        }
-        throw new NotSupportedException($"tensor '{info.Name}' has type {info.Type}, which cannot be converted to float yet");
+        if (!Dequantize.IsSupported(info.Type))
+            throw new NotSupportedException($"tensor '{info.Name}' has type {info.Type}, which cannot be converted to float");
+        Dequantize.Row(info.Type, row, destination);
     }
 }

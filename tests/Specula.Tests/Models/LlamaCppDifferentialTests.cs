@@ -22,33 +22,103 @@ public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHel
         ? "fixtures/gguf/llama2-spm.gguf" : "fixtures/gguf/qwen3-bpe.gguf");
 
     /// <summary>Llama gets Llama-3 RoPE frequency factors and a separate head; Qwen2 tied embeddings and QKV
-    /// biases; Qwen3 a head size (32) that differs from dim/heads (16), per-head Q/K norms, tied embeddings.
-    /// GQA everywhere (4 heads, 2 KV heads).</summary>
-    public static SyntheticModelSpec Spec(ModelArchitecture architecture, GgmlType type, int dimension = 64, int feedForward = 128) => new()
+    /// biases; Qwen3 a head size (dim/2) that differs from dim/heads (dim/4), per-head Q/K norms, tied
+    /// embeddings. GQA everywhere (4 heads, 2 KV heads). K-quants need rows of 256, hence dim 256 for them;
+    /// their token embedding is Q8_0 because quantizing a real-vocabulary table to a K-quant with the
+    /// reference quantizer takes tens of seconds (Llama's separate output head is still in the tested type).</summary>
+    public static SyntheticModelSpec Spec(ModelArchitecture architecture, GgmlType type)
     {
-        Architecture = architecture,
-        EmbeddingLength = dimension,
-        LayerCount = 2,
-        FeedForwardLength = feedForward,
-        HeadCount = 4,
-        KvHeadCount = 2,
-        HeadDimension = architecture == ModelArchitecture.Qwen3 ? dimension / 2 : 0,
-        TensorType = type,
-        TiedEmbeddings = architecture != ModelArchitecture.Llama,
-        RopeFrequencyFactors = architecture == ModelArchitecture.Llama,
-        Seed = 7,
-        TokenizerSource = VocabularyFor(architecture),
-        Name = $"synthetic-{architecture}-{type}",
-    };
+        bool kQuant = GgmlTypeInfo.Get(type).BlockSize == 256;
+        int dimension = kQuant ? 256 : 64;
+        return new SyntheticModelSpec
+        {
+            Architecture = architecture,
+            EmbeddingLength = dimension,
+            LayerCount = 2,
+            FeedForwardLength = 2 * dimension,
+            HeadCount = 4,
+            KvHeadCount = 2,
+            HeadDimension = architecture == ModelArchitecture.Qwen3 ? dimension / 2 : 0,
+            TensorType = type,
+            EmbeddingType = kQuant ? GgmlType.Q8_0 : null,
+            TiedEmbeddings = architecture != ModelArchitecture.Llama,
+            RopeFrequencyFactors = architecture == ModelArchitecture.Llama,
+            Seed = 7,
+            TokenizerSource = VocabularyFor(architecture),
+            Name = $"synthetic-{architecture}-{type}",
+        };
+    }
 
+    static readonly int[] Prompt = [1, 450, 7000, 31, 2900, 17, 640, 12000];
+
+    /// <summary>Float weights: llama.cpp multiplies F16/BF16 weights with activations rounded to F16/BF16,
+    /// and so must we; what remains is float summation order.</summary>
     [Theory]
     [InlineData(ModelArchitecture.Llama, GgmlType.F32, 1e-5f)]
     [InlineData(ModelArchitecture.Qwen2, GgmlType.F32, 1e-5f)]
     [InlineData(ModelArchitecture.Qwen3, GgmlType.F32, 1e-5f)]
-    public void LogitsAndGreedyTokensMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound)
+    [InlineData(ModelArchitecture.Llama, GgmlType.F16, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.F16, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.F16, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.BF16, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.BF16, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.BF16, 1e-3f)]
+    public void FloatModelsMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound) =>
+        CheckSynthetic(architecture, type, bound);
+
+    /// <summary>Quantized weights: activations are quantized to Q8_0/Q8_1/Q8_K as llama.cpp does, so the
+    /// integer dot products are the same and the bound only has to absorb float rounding order (and the
+    /// rare activation that lands on the other side of a Q8 rounding step because of it).</summary>
+    [Theory]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q8_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q8_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q8_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_1, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_1, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_1, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_0, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_1, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_1, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_1, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q2_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q2_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q2_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q3_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q3_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q3_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q6_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q6_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q6_K, 1e-3f)]
+    public void QuantizedModelsMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound) =>
+        CheckSynthetic(architecture, type, bound);
+
+    /// <summary>The tokenizer fixture models (llama arch, Q4_0, real vocabularies of 32000 to 151936 tokens).</summary>
+    [Theory]
+    [InlineData("llama2-spm.gguf", 1e-3f)]
+    [InlineData("llama3-bpe.gguf", 1e-3f)]
+    [InlineData("qwen3-bpe.gguf", 1e-3f)]
+    public void FixtureModelsMatchLlamaCpp(string file, float bound)
+    {
+        var (maxDelta, agreed) = Compare(TestPaths.Shared("fixtures/gguf/" + file), Prompt);
+        output.WriteLine($"{file}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
+        Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
+    }
+
+    void CheckSynthetic(ModelArchitecture architecture, GgmlType type, float bound)
     {
         string path = files.PathFor(Spec(architecture, type));
-        var (maxDelta, agreed) = Compare(path, [1, 450, 7000, 31, 2900, 17, 640, 12000]);
+        var (maxDelta, agreed) = Compare(path, Prompt);
         output.WriteLine($"{architecture} {type}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
         Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
     }
