@@ -10,13 +10,13 @@ namespace Specula.Tests.Models;
 /// <summary>
 /// Our forward pass against llama.cpp (F32 KV cache, no flash attention) on synthetic models with real
 /// vocabularies: logits at every prompt position within a bound, and 64 greedy tokens that agree (a
-/// divergence is accepted only where llama.cpp's top-2 logits are a near-tie, gap &lt; 1e-3). Each test
+/// divergence is accepted only where llama.cpp's top-2 logits are a near-tie: gap &lt; 1e-3 for float
+/// weights, the type's bound for quantized ones, see <see cref="QuantizedModelsMatchLlamaCpp"/>). Each test
 /// prints the measured max |Δlogit| so the numbers can be quoted.
 /// </summary>
 public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHelper output) : IClassFixture<SyntheticModelFiles>
 {
     const int GreedyTokens = 64;
-    const float NearTie = 1e-3f;
 
     static string VocabularyFor(ModelArchitecture architecture) => TestPaths.Shared(architecture == ModelArchitecture.Llama
         ? "fixtures/gguf/llama2-spm.gguf" : "fixtures/gguf/qwen3-bpe.gguf");
@@ -66,51 +66,57 @@ public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHel
     public void FloatModelsMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound) =>
         CheckSynthetic(architecture, type, bound);
 
-    /// <summary>Quantized weights: activations are quantized to Q8_0/Q8_1/Q8_K as llama.cpp does, so the
-    /// integer dot products are the same and the bound only has to absorb float rounding order (and the
-    /// rare activation that lands on the other side of a Q8 rounding step because of it).</summary>
+    /// <summary>
+    /// Quantized weights: activations are quantized to Q8_0/Q8_1/Q8_K exactly as llama.cpp's x86 code does,
+    /// so the integer dot products agree and typical logits differ by ~1e-7 (float summation order). But a
+    /// 1-ulp difference in a float input (e.g. an attention dot product summed in another order) now and
+    /// then moves one activation across a Q8 rounding step; that ±1 code changes later logits by up to
+    /// ~1.7e-2 (measured over 200-token sequences on these shapes: first such flip after 18 to 200 tokens),
+    /// and persists through the KV cache. Hence the bound 2e-2 on logits and the same threshold for a
+    /// greedy divergence to count as a near-tie. A wrong block decode gives errors of order 0.1 and more.
+    /// </summary>
     [Theory]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q8_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q8_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q8_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_1, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_1, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_1, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_0, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_1, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_1, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_1, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q2_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q2_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q2_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q3_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q3_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q3_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q6_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q6_K, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q6_K, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q8_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q8_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q8_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_1, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_1, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_1, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_0, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_1, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_1, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_1, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q2_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q2_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q2_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q3_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q3_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q3_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q6_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q6_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q6_K, 2e-2f)]
     public void QuantizedModelsMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound) =>
         CheckSynthetic(architecture, type, bound);
 
     /// <summary>The tokenizer fixture models (llama arch, Q4_0, real vocabularies of 32000 to 151936 tokens).</summary>
     [Theory]
-    [InlineData("llama2-spm.gguf", 1e-3f)]
-    [InlineData("llama3-bpe.gguf", 1e-3f)]
-    [InlineData("qwen3-bpe.gguf", 1e-3f)]
+    [InlineData("llama2-spm.gguf", 2e-2f)]
+    [InlineData("llama3-bpe.gguf", 2e-2f)]
+    [InlineData("qwen3-bpe.gguf", 2e-2f)]
     public void FixtureModelsMatchLlamaCpp(string file, float bound)
     {
-        var (maxDelta, agreed) = Compare(TestPaths.Shared("fixtures/gguf/" + file), Prompt);
+        var (maxDelta, agreed) = Compare(TestPaths.Shared("fixtures/gguf/" + file), Prompt, nearTie: bound);
         output.WriteLine($"{file}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
         Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
     }
@@ -118,14 +124,16 @@ public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHel
     void CheckSynthetic(ModelArchitecture architecture, GgmlType type, float bound)
     {
         string path = files.PathFor(Spec(architecture, type));
-        var (maxDelta, agreed) = Compare(path, Prompt);
+        // Float models: a greedy divergence counts as a near-tie below 1e-3; quantized ones use their bound.
+        float nearTie = type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 ? 1e-3f : bound;
+        var (maxDelta, agreed) = Compare(path, Prompt, nearTie);
         output.WriteLine($"{architecture} {type}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
         Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
     }
 
     /// <summary>Compares logits over the prompt and a greedy continuation; returns the max |Δlogit| and how
     /// many greedy tokens agreed before an accepted near-tie divergence (all of them when none).</summary>
-    (float MaxDelta, int Agreed) Compare(string path, int[] prompt)
+    (float MaxDelta, int Agreed) Compare(string path, int[] prompt, float nearTie)
     {
         using var model = TransformerModel.Load(path);
         using var reference = new LlamaCppReference(path);
@@ -153,8 +161,8 @@ public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHel
             int id = LlamaCppReference.ArgMaxWithGap(logits).Index;
             if (id != referenceIds[step])
             {
-                Assert.True(referenceGaps[step] < NearTie,
-                    $"greedy token {step}: ours {id}, llama.cpp {referenceIds[step]} with top-2 gap {referenceGaps[step]} (not a near-tie)");
+                Assert.True(referenceGaps[step] < nearTie,
+                    $"greedy token {step}: ours {id}, llama.cpp {referenceIds[step]} with top-2 gap {referenceGaps[step]} (not a near-tie below {nearTie})");
                 return (maxDelta, step);
             }
             logits = runner.Decode(seq, id);
