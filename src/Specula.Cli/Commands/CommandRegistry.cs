@@ -11,5 +11,7 @@ static class CommandRegistry
         yield return ListCommand.Create();
         yield return RmCommand.Create();
         yield return TemplateCommand.Create();
+        yield return InspectCommand.Create();
+        yield return LogitsCommand.Create();
     }
 }
