@@ -1,0 +1,279 @@
+using System.Text;
+
+namespace Specula.Tokenization;
+
+/// <summary>One regular expression of a llama.cpp pre-tokenizer, implemented as a scanner over code point classes.</summary>
+enum SplitRule
+{
+    /// <summary><c>'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+</c></summary>
+    Gpt2,
+    /// <summary><c>(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+</c></summary>
+    Llama3,
+    /// <summary>The Llama-3 expression with <c>\p{N}</c> (one digit per word) in place of <c>\p{N}{1,3}</c>.</summary>
+    Qwen2,
+    /// <summary><c>\p{N}</c>: every number character on its own.</summary>
+    EachNumber,
+    /// <summary><c>\p{N}+</c></summary>
+    NumberRuns,
+    /// <summary><c>[\p{P}\$\+&lt;=&gt;\^~\|]+</c></summary>
+    PunctuationRuns,
+    /// <summary><c>[0-9][0-9][0-9]</c></summary>
+    AsciiDigitTriples,
+}
+
+/// <summary>
+/// Splits text into the words that byte-level BPE then merges, as llama.cpp's <c>unicode_regex_split</c> does for a
+/// pre-tokenizer's list of expressions: each expression splits every piece the previous one produced into its
+/// matches and the gaps between them. The expressions are hand-written scanners that follow llama.cpp's semantics
+/// (leftmost alternative wins, greedy runs, <c>\s</c> = White_Space, categories per <see cref="CodepointClassifier"/>).
+/// </summary>
+sealed class PreTokenizer
+{
+    readonly SplitRule[] _rules;
+
+    public PreTokenizer(params SplitRule[] rules) => _rules = rules;
+
+    /// <summary>Working buffers for one call, reused across fragments.</summary>
+    public sealed class Workspace
+    {
+        internal int[] Codepoints = new int[64];
+        internal CodepointClass[] Classes = new CodepointClass[64];
+        internal int[] ByteOffsets = new int[65];
+        internal List<int> Lengths = new();
+        internal List<int> NextLengths = new();
+    }
+
+    /// <summary>Fills <paramref name="wordEnds"/> with the byte offset just past each word of <paramref name="utf8"/>
+    /// (valid UTF-8), in order; words are contiguous and cover the text.</summary>
+    public void Split(ReadOnlySpan<byte> utf8, Workspace workspace, List<int> wordEnds)
+    {
+        wordEnds.Clear();
+        int count = Decode(utf8, workspace);
+        if (count == 0) return;
+
+        var lengths = workspace.Lengths;
+        var next = workspace.NextLengths;
+        lengths.Clear();
+        lengths.Add(count);
+        var cps = workspace.Codepoints.AsSpan(0, count);
+        var classes = workspace.Classes.AsSpan(0, count);
+        foreach (var rule in _rules)
+        {
+            next.Clear();
+            int start = 0;
+            foreach (int length in lengths)
+            {
+                var scanner = new Scanner(cps, classes, start, start + length, next);
+                scanner.Run(rule);
+                start += length;
+            }
+            (lengths, next) = (next, lengths);
+        }
+
+        int at = 0;
+        foreach (int length in lengths)
+        {
+            at += length;
+            wordEnds.Add(workspace.ByteOffsets[at]);
+        }
+    }
+
+    static int Decode(ReadOnlySpan<byte> utf8, Workspace workspace)
+    {
+        if (workspace.Codepoints.Length < utf8.Length)
+        {
+            workspace.Codepoints = new int[utf8.Length];
+            workspace.Classes = new CodepointClass[utf8.Length];
+            workspace.ByteOffsets = new int[utf8.Length + 1];
+        }
+        int count = 0, offset = 0;
+        while (offset < utf8.Length)
+        {
+            Rune.DecodeFromUtf8(utf8[offset..], out var rune, out int consumed);
+            workspace.Codepoints[count] = rune.Value;
+            workspace.Classes[count] = CodepointClassifier.Classify(rune.Value);
+            workspace.ByteOffsets[count] = offset;
+            offset += consumed;
+            count++;
+        }
+        workspace.ByteOffsets[count] = offset;
+        return count;
+    }
+
+    /// <summary>Scans one piece [start, end) of the code points and appends the lengths of its words.</summary>
+    ref struct Scanner(ReadOnlySpan<int> cps, ReadOnlySpan<CodepointClass> classes, int start, int end, List<int> output)
+    {
+        readonly ReadOnlySpan<int> _cps = cps;
+        readonly ReadOnlySpan<CodepointClass> _classes = classes;
+        readonly int _end = end;
+        readonly List<int> _output = output;
+        int _wordStart = start;
+        int _pos = start;
+
+        /// <summary>The class at <paramref name="i"/>, or None past the end of the piece.</summary>
+        readonly CodepointClass ClassAt(int i) => i < _end ? _classes[i] : CodepointClass.None;
+
+        readonly int CodepointAt(int i) => i < _end ? _cps[i] : -1;
+
+        /// <summary>Ends the current word at <paramref name="end"/> (empty words are not emitted).</summary>
+        void EmitTo(int end)
+        {
+            if (end > _wordStart) _output.Add(end - _wordStart);
+            _wordStart = end;
+            _pos = end;
+        }
+
+        public void Run(SplitRule rule)
+        {
+            switch (rule)
+            {
+                case SplitRule.Gpt2: Gpt2(); break;
+                case SplitRule.Llama3: Llama3(maxDigits: 3); break;
+                case SplitRule.Qwen2: Llama3(maxDigits: 1); break;
+                case SplitRule.EachNumber: Runs(static (c, k) => k == CodepointClass.Number, single: true); break;
+                case SplitRule.NumberRuns: Runs(static (c, k) => k == CodepointClass.Number, single: false); break;
+                case SplitRule.PunctuationRuns: Runs(static (c, k) => IsDefaultPunctuation(c, k), single: false); break;
+                case SplitRule.AsciiDigitTriples: AsciiDigitTriples(); break;
+                default: throw new InvalidOperationException($"unknown split rule {rule}");
+            }
+            EmitTo(_end); // a trailing gap
+        }
+
+        static bool IsLetterOrNumberOrSpace(CodepointClass k) =>
+            k is CodepointClass.Letter or CodepointClass.Number or CodepointClass.Whitespace;
+
+        static int AsciiLower(int c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
+
+        /// <summary>'s 't 're 've 'm 'll 'd at the current position (ASCII, optionally case-insensitive): its length or 0.</summary>
+        readonly int Contraction(bool ignoreCase)
+        {
+            if (_cps[_pos] != '\'' || _pos + 1 >= _end) return 0;
+            int next = ignoreCase ? AsciiLower(_cps[_pos + 1]) : _cps[_pos + 1];
+            if (next is 's' or 't' or 'm' or 'd') return 2;
+            if (_pos + 2 < _end)
+            {
+                int after = ignoreCase ? AsciiLower(_cps[_pos + 2]) : _cps[_pos + 2];
+                if ((next == 'r' && after == 'e') || (next == 'v' && after == 'e') || (next == 'l' && after == 'l')) return 3;
+            }
+            return 0;
+        }
+
+        void Gpt2()
+        {
+            while (_pos < _end)
+            {
+                int c = _cps[_pos];
+                int contraction = Contraction(ignoreCase: false);
+                if (contraction > 0) { EmitTo(_pos + contraction); continue; }
+
+                // " ?X+" for X = letters, numbers, or neither-space-letter-nor-number.
+                var k = c == ' ' ? ClassAt(_pos + 1) : _classes[_pos];
+                if (k == CodepointClass.Letter || k == CodepointClass.Number)
+                {
+                    int p = _pos + (c == ' ' ? 1 : 0);
+                    while (ClassAt(p) == k) p++;
+                    EmitTo(p);
+                    continue;
+                }
+                if (!IsLetterOrNumberOrSpace(k) && k != CodepointClass.None)
+                {
+                    int p = _pos + (c == ' ' ? 1 : 0);
+                    while (!IsLetterOrNumberOrSpace(ClassAt(p)) && ClassAt(p) != CodepointClass.None) p++;
+                    EmitTo(p);
+                    continue;
+                }
+
+                int spaces = 0;
+                while (ClassAt(_pos + spaces) == CodepointClass.Whitespace) spaces++;
+                if (spaces > 1 && _pos + spaces < _end) EmitTo(_pos + spaces - 1); // \s+(?!\S): leave one for the next word
+                else if (spaces > 0) EmitTo(_pos + spaces);
+                else EmitTo(_pos + 1);
+            }
+        }
+
+        void Llama3(int maxDigits)
+        {
+            while (_pos < _end)
+            {
+                int c = _cps[_pos];
+                var k = _classes[_pos];
+                int contraction = Contraction(ignoreCase: true);
+                if (contraction > 0) { EmitTo(_pos + contraction); continue; }
+
+                // [^\r\n\p{L}\p{N}]?\p{L}+
+                if (c != '\r' && c != '\n' && k != CodepointClass.Number &&
+                    (k == CodepointClass.Letter || ClassAt(_pos + 1) == CodepointClass.Letter))
+                {
+                    int p = _pos + 1;
+                    while (ClassAt(p) == CodepointClass.Letter) p++;
+                    EmitTo(p);
+                    continue;
+                }
+
+                // \p{N}{1,maxDigits}
+                if (k == CodepointClass.Number)
+                {
+                    int p = _pos, digits = 0;
+                    while (digits < maxDigits && ClassAt(p) == CodepointClass.Number) { p++; digits++; }
+                    EmitTo(p);
+                    continue;
+                }
+
+                //  ?[^\s\p{L}\p{N}]+[\r\n]*
+                var k2 = c == ' ' ? ClassAt(_pos + 1) : k;
+                if (!IsLetterOrNumberOrSpace(k2))
+                {
+                    int p = _pos + (c == ' ' ? 1 : 0);
+                    while (!IsLetterOrNumberOrSpace(ClassAt(p)) && ClassAt(p) != CodepointClass.None) p++;
+                    while (CodepointAt(p) is '\r' or '\n') p++;
+                    EmitTo(p);
+                    continue;
+                }
+
+                int spaces = 0, lastNewlineEnd = -1;
+                while (ClassAt(_pos + spaces) == CodepointClass.Whitespace)
+                {
+                    if (_cps[_pos + spaces] is '\r' or '\n') lastNewlineEnd = _pos + spaces + 1;
+                    spaces++;
+                }
+                if (lastNewlineEnd >= 0) EmitTo(lastNewlineEnd);                     // \s*[\r\n]+
+                else if (spaces > 1 && _pos + spaces < _end) EmitTo(_pos + spaces - 1); // \s+(?!\S)
+                else if (spaces > 0) EmitTo(_pos + spaces);                          // \s+
+                else EmitTo(_pos + 1);
+            }
+        }
+
+        /// <summary>Matches of a one-class expression (runs, or single characters) with the gaps between them as words.</summary>
+        void Runs(Func<int, CodepointClass, bool> matches, bool single)
+        {
+            while (_pos < _end)
+            {
+                if (!matches(_cps[_pos], _classes[_pos])) { _pos++; continue; }
+                EmitTo(_pos); // the gap before the match
+                int p = _pos + 1;
+                if (!single) while (p < _end && matches(_cps[p], _classes[p])) p++;
+                EmitTo(p);
+            }
+        }
+
+        void AsciiDigitTriples()
+        {
+            while (_pos + 3 <= _end)
+            {
+                if (IsAsciiDigit(_cps[_pos]) && IsAsciiDigit(_cps[_pos + 1]) && IsAsciiDigit(_cps[_pos + 2]))
+                {
+                    EmitTo(_pos);
+                    EmitTo(_pos + 3);
+                }
+                else _pos++;
+            }
+        }
+
+        static bool IsAsciiDigit(int c) => c is >= '0' and <= '9';
+
+        /// <summary>The default pre-tokenizer's punctuation class: \p{P} plus $ + &lt; = &gt; ^ ~ |. For ASCII that is
+        /// every punctuation or symbol character except '`' (llama.cpp spells \p{P} out as an ASCII list there).</summary>
+        static bool IsDefaultPunctuation(int c, CodepointClass k) =>
+            c < 128 ? (k is CodepointClass.Punctuation or CodepointClass.Symbol) && c != '`' : k == CodepointClass.Punctuation;
+    }
+}
