@@ -13,5 +13,6 @@ static class CommandRegistry
         yield return TemplateCommand.Create();
         yield return InspectCommand.Create();
         yield return LogitsCommand.Create();
+        yield return TokenizeCommand.Create();
     }
 }
