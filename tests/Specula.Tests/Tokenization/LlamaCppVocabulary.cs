@@ -3,6 +3,7 @@ using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using Specula.Tests.Reference;
 
 namespace Specula.Tests.Tokenization;
 
@@ -12,20 +13,18 @@ namespace Specula.Tests.Tokenization;
 /// </summary>
 sealed unsafe class LlamaCppVocabulary : IDisposable
 {
-    static readonly object InitLock = new();
-    static bool _initialized;
+    static readonly Lazy<bool> Initialized = new(() =>
+    {
+        // The native library can be configured only once per process and the shared harness does it (quiet logs);
+        // loading its smallest model first makes sure it is the one that configures it.
+        new LlamaCppReference(TestPaths.Shared("models/stories260K.gguf"), contextSize: 16).Dispose();
+        return true;
+    });
     readonly LLamaWeights _weights;
 
     public LlamaCppVocabulary(string ggufPath)
     {
-        lock (InitLock)
-        {
-            if (!_initialized)
-            {
-                NativeLibraryConfig.All.WithLogCallback((level, message) => { });
-                _initialized = true;
-            }
-        }
+        _ = Initialized.Value;
         _weights = LLamaWeights.LoadFromFile(new ModelParams(ggufPath) { VocabOnly = true, GpuLayerCount = 0 });
     }
 
@@ -68,6 +67,19 @@ sealed unsafe class LlamaCppVocabulary : IDisposable
             if (n < 0) throw new InvalidOperationException($"llama_detokenize needs {-n} bytes");
             return buffer.AsSpan(0, n).ToArray();
         }
+    }
+
+    /// <summary>llama_token_to_piece(id, lstrip 0, special).</summary>
+    public byte[] TokenToPiece(int id, bool special)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        int n = NativeApi.llama_token_to_piece(Vocab, (LLamaToken)id, buffer, 0, special);
+        if (n < 0)
+        {
+            buffer = new byte[-n];
+            n = NativeApi.llama_token_to_piece(Vocab, (LLamaToken)id, buffer, 0, special);
+        }
+        return buffer[..n].ToArray();
     }
 
     public void Dispose() => _weights.Dispose();
