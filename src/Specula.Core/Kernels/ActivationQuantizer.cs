@@ -91,6 +91,7 @@ public static unsafe class ActivationQuantizer
         sbyte* q = dst.QuantRow(token);
         float* scales = dst.ScaleRow(token);
         float* sums = dst.SumRow(token);
+        float* lanes = dst.ScaleLaneRow(token);
         int blocks = dst.Columns / 32;
         for (int b = 0; b < blocks; b++)
         {
@@ -113,6 +114,7 @@ public static unsafe class ActivationQuantizer
             var s16b = Vector256.Narrow(i2, i3);
             Vector256.Narrow(s16a, s16b).Store(q + b * 32);
             scales[b] = (float)(Half)d;
+            Vector256.Create(scales[b]).Store(lanes + 8 * b);
             if (withSums)
             {
                 int sum = Vector256.Sum(i0 + i1 + i2 + i3);
@@ -125,6 +127,7 @@ public static unsafe class ActivationQuantizer
             Vector256<sbyte>.Zero.Store(q + b * 32);
             scales[b] = 0;
             sums[b] = 0;
+            Vector256<float>.Zero.Store(lanes + 8 * b);
         }
     }
 

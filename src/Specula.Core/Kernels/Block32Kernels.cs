@@ -87,8 +87,7 @@ internal static unsafe class Block32Kernels
             : Int8Dot.Quads(Vector512.Create(TFormat.Offset), xv, Vector512.Create((short)1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> ActivationScales512(float* scales, int chunk) =>
-        Vector512.Create(Vector256.Create(scales[2 * chunk]), Vector256.Create(scales[2 * chunk + 1]));
+    static Vector512<float> ActivationScales512(float* scaleLanes, int chunk) => Vector512.Load(scaleLanes + 16 * chunk);
 
     static void Dot4Rows512<TFormat>(DecodedRows w, int row, QuantizedActivations x, int token, float* y)
         where TFormat : struct, IBlock32Format
@@ -96,7 +95,7 @@ internal static unsafe class Block32Kernels
         byte* q0 = w.Values(row), q1 = w.Values(row + 1), q2 = w.Values(row + 2), q3 = w.Values(row + 3);
         float* s0 = w.ScaleLanes(row), s1 = w.ScaleLanes(row + 1), s2 = w.ScaleLanes(row + 2), s3 = w.ScaleLanes(row + 3);
         sbyte* xq = x.QuantRow(token);
-        float* xs = x.ScaleRow(token);
+        float* xs = x.ScaleLaneRow(token);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (int c = 0; c < w.Chunks; c++)
         {
@@ -121,7 +120,7 @@ internal static unsafe class Block32Kernels
         byte* q = w.Values(row);
         float* s = w.ScaleLanes(row);
         sbyte* xq = x.QuantRow(token);
-        float* xs = x.ScaleRow(token);
+        float* xs = x.ScaleLaneRow(token);
         Vector512<float> acc = default;
         for (int c = 0; c < w.Chunks; c++)
         {

@@ -57,22 +57,30 @@ internal sealed unsafe class DecodedRows : IDisposable
         _values.Ensure((long)MaxRows * ValueStride);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public byte* Values(int row) => _values.Pointer + (long)row * ValueStride;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float* Floats(int row) => (float*)Values(row);
 
     /// <summary>32-value types: 16 float lanes per 64-value chunk.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float* ScaleLanes(int row) => (float*)_lanes.Pointer + (long)row * Chunks * 16;
 
     /// <summary>K-quants: 32 int16 lanes per 64-value chunk.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public short* KScaleLanes(int row) => (short*)_lanes.Pointer + (long)row * Chunks * 32;
 
     /// <summary>32-value types with a minimum: one per block.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float* Mins(int row) => (float*)_blockScalars.Pointer + (long)row * Blocks;
 
     /// <summary>K-quants: d and dmin of each 256-value block, interleaved.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float* SuperScales(int row) => (float*)_blockScalars.Pointer + (long)row * Blocks * 2;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public short* GroupScales(int row) => (short*)_groupScales.Pointer + (long)row * Blocks * 16;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public short* GroupMins(int row) => (short*)_groupMins.Pointer + (long)row * Blocks * 16;
 
     public void Dispose()

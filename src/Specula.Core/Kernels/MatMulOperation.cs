@@ -62,6 +62,12 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), _activations, t);
         _pool.Barrier();
 
+        if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type))
+        {
+            RunFused(w);
+            return;
+        }
+
         var decoded = _decoded[threadIndex] ??= new DecodedRows();
         decoded.Prepare(w.Type, columns);
         float** rowPointers = stackalloc float*[DecodedRows.MaxRows];
@@ -85,6 +91,42 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                 }
                 for (int t = 0; t < _tokens; t++)
                     DotRows(w.Type, decoded, rowPointers, count, t, _y + (long)t * w.Rows + row);
+            }
+        }
+    }
+
+    /// <summary>Up to this many tokens, types with a register-decoding kernel skip the scratch: decoding
+    /// per token is cheaper than writing and rereading the decoded rows.</summary>
+    const int FusedTokenLimit = 3;
+
+    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q8_0;
+
+    void RunFused(WeightMatrix w)
+    {
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+        {
+            int first = chunk * RowsPerChunk;
+            int end = Math.Min(first + RowsPerChunk, w.Rows);
+            for (int row = first; row < end; row += DecodedRows.MaxRows)
+            {
+                int count = Math.Min(DecodedRows.MaxRows, end - row);
+                for (int t = 0; t < _tokens; t++)
+                {
+                    float* y = _y + (long)t * w.Rows + row;
+                    switch (w.Type)
+                    {
+                        case GgmlType.Q4_0:
+                            Block32Gemv.Dot<Q4_0Format, Q4_0Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            break;
+                        case GgmlType.Q4_1:
+                            Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            break;
+                        default:
+                            Block32Gemv.Dot<Q8_0Format, Q8_0Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            break;
+                    }
+                }
             }
         }
     }

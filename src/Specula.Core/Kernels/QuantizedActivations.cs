@@ -20,6 +20,7 @@ public sealed unsafe class QuantizedActivations : IDisposable
     readonly NativeBuffer _scales = new();
     readonly NativeBuffer _sums = new();
     readonly NativeBuffer _blockSums = new();
+    readonly NativeBuffer _scaleLanes = new();
 
     public GgmlType Type { get; private set; }
     public int Tokens { get; private set; }
@@ -34,12 +35,22 @@ public sealed unsafe class QuantizedActivations : IDisposable
     internal byte* Values => _values.Pointer;
     internal float* Scales => (float*)_scales.Pointer;
     internal float* Sums => (float*)_sums.Pointer;
+
+    /// <summary>Q8_0/Q8_1: each block's scale repeated over its eight int32 lanes (16 floats per 64-value
+    /// chunk), so the 512-bit kernels load a chunk's scales with one instruction.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal float* ScaleLaneRow(int token) => (float*)_scaleLanes.Pointer + (long)token * BlocksPerRow * 8;
     internal short* BlockSums => (short*)_blockSums.Pointer;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal sbyte* QuantRow(int token) => (sbyte*)_values.Pointer + (long)token * Stride;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal float* FloatRow(int token) => (float*)_values.Pointer + (long)token * Stride;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal float* ScaleRow(int token) => Scales + (long)token * BlocksPerRow;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal float* SumRow(int token) => Sums + (long)token * BlocksPerRow;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal short* BlockSumRow(int token) => BlockSums + (long)token * BlocksPerRow * 16;
 
     /// <summary>Sizes the buffers for <paramref name="tokens"/> rows of <paramref name="columns"/> values of
@@ -63,6 +74,7 @@ public sealed unsafe class QuantizedActivations : IDisposable
                 _values.Ensure((long)tokens * Stride);
                 _scales.Ensure((long)tokens * BlocksPerRow * sizeof(float));
                 _sums.Ensure((long)tokens * BlocksPerRow * sizeof(float));
+                _scaleLanes.Ensure((long)tokens * BlocksPerRow * 8 * sizeof(float));
                 break;
             case GgmlType.Q8_K:
                 if (columns % 256 != 0) throw new ArgumentException($"Q8_K activations need a multiple of 256 columns, got {columns}");
@@ -128,5 +140,6 @@ public sealed unsafe class QuantizedActivations : IDisposable
         _scales.Dispose();
         _sums.Dispose();
         _blockSums.Dispose();
+        _scaleLanes.Dispose();
     }
 }

@@ -29,7 +29,18 @@ internal static unsafe class WeightDecoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float HalfAt(byte* p) => (float)BitConverter.UInt16BitsToHalf(Unsafe.ReadUnaligned<ushort>(p));
+    static float HalfAt(byte* p) => HalfToSingle(Unsafe.ReadUnaligned<ushort>(p));
+
+    /// <summary>f16 → f32: normal numbers by moving the fields into place (exact), the rare zero, subnormal,
+    /// infinity and NaN through the library conversion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float HalfToSingle(ushort h)
+    {
+        uint exponent = h & 0x7C00u;
+        if (exponent == 0 || exponent == 0x7C00u) return (float)BitConverter.UInt16BitsToHalf(h);
+        uint bits = ((uint)(h & 0x8000) << 16) | (((uint)(h & 0x7FFF) << 13) + 0x38000000u);
+        return BitConverter.UInt32BitsToSingle(bits);
+    }
 
     /// <summary>f16 → f32 for 8 values with integer operations (exact for normals, subnormals, inf, NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -67,11 +78,12 @@ internal static unsafe class WeightDecoder
         for (; i < ((n + 15) & ~15); i++) y[i] = 0;
     }
 
-    static void WriteBlockScale(DecodedRows into, int slot, int block, float scale)
-    {
-        float* lanes = into.ScaleLanes(slot) + (block >> 1) * 16 + (block & 1) * 8;
-        Vector256.Create(scale).Store(lanes);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void WriteBlockScale(float* scaleLanes, int block, float scale) =>
+        Vector256.Create(scale).Store(scaleLanes + (block >> 1) * 16 + (block & 1) * 8);
+
+    static void WriteBlockScale(DecodedRows into, int slot, int block, float scale) =>
+        WriteBlockScale(into.ScaleLanes(slot), block, scale);
 
     static void ClearTail(DecodedRows into, int slot, int blocks)
     {
@@ -87,6 +99,7 @@ internal static unsafe class WeightDecoder
         float* mins = into.Mins(slot);
         int blocks = n / 32;
         int qsOffset = withMin ? 4 : 2;
+        float* scaleLanes = into.ScaleLanes(slot);
         var low = Vector128.Create((byte)0x0F);
         for (int b = 0; b < blocks; b++)
         {
@@ -94,7 +107,7 @@ internal static unsafe class WeightDecoder
             var packed = Vector128.Load(block + qsOffset);
             (packed & low).Store(q + b * 32);
             (Vector128.ShiftRightLogical(packed, 4) & low).Store(q + b * 32 + 16);
-            WriteBlockScale(into, slot, b, HalfAt(block));
+            WriteBlockScale(scaleLanes, b, HalfAt(block));
             if (withMin) mins[b] = HalfAt(block + 2);
         }
         ClearTail(into, slot, blocks);
@@ -106,6 +119,7 @@ internal static unsafe class WeightDecoder
         float* mins = into.Mins(slot);
         int blocks = n / 32;
         int qhOffset = withMin ? 4 : 2;
+        float* scaleLanes = into.ScaleLanes(slot);
         var low = Vector128.Create((byte)0x0F);
         for (int b = 0; b < blocks; b++)
         {
@@ -118,7 +132,7 @@ internal static unsafe class WeightDecoder
             hi |= HighBits16(qh >> 16);
             lo.Store(q + b * 32);
             hi.Store(q + b * 32 + 16);
-            WriteBlockScale(into, slot, b, HalfAt(block));
+            WriteBlockScale(scaleLanes, b, HalfAt(block));
             if (withMin) mins[b] = HalfAt(block + 2);
         }
         ClearTail(into, slot, blocks);
@@ -138,11 +152,12 @@ internal static unsafe class WeightDecoder
     {
         byte* q = into.Values(slot);
         int blocks = n / 32;
+        float* scaleLanes = into.ScaleLanes(slot);
         for (int b = 0; b < blocks; b++)
         {
             byte* block = row + b * 34;
             Vector256.Load(block + 2).Store(q + b * 32);
-            WriteBlockScale(into, slot, b, HalfAt(block));
+            WriteBlockScale(scaleLanes, b, HalfAt(block));
         }
         ClearTail(into, slot, blocks);
     }
