@@ -14,5 +14,6 @@ static class CommandRegistry
         yield return InspectCommand.Create();
         yield return LogitsCommand.Create();
         yield return TokenizeCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
