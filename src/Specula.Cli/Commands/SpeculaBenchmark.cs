@@ -17,6 +17,57 @@ public sealed record BenchResult(
     public double DecodePercentOfBound => 100 * DecodeTokensPerSecond / DecodeBoundTokensPerSecond;
 }
 
+/// <summary>Specula loaded once, timed run after run (the A/B harness in bench/ interleaves it with llama.cpp).
+/// Each run uses a fresh sequence: the prompt in one batch, then greedy decode steps.</summary>
+public sealed class SpeculaEngine : IDisposable
+{
+    readonly TransformerModel _model;
+    readonly ModelRunner _runner;
+
+    public double LoadSeconds { get; }
+    public int VocabularySize => _runner.VocabularySize;
+    public long BytesPerDecodedToken { get; }
+
+    public SpeculaEngine(string path, int threads, int promptTokens, int genTokens)
+    {
+        if (promptTokens < 1) throw new CliException("the prompt needs at least one token (-p)");
+        if (genTokens < 1) throw new CliException("generate at least one token (-n)");
+        ComputePool.ConfigureShared(threads);
+        long start = Stopwatch.GetTimestamp();
+        _model = TransformerModel.Load(path);
+        _runner = new ModelRunner(_model, new RunnerOptions
+        {
+            ContextLength = promptTokens + genTokens + 1,
+            MaxBatchTokens = promptTokens,
+            MaxSequences = 2,
+        });
+        LoadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        BytesPerDecodedToken = SpeculaBenchmark.BytesPerDecodedToken(_model, promptTokens + genTokens / 2);
+    }
+
+    /// <returns>Prefill and decode tokens per second of one run.</returns>
+    public (double Prefill, double Decode) RunOnce(int[] prompt, int genTokens)
+    {
+        int sequence = _runner.Cache.CreateSequence();
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            int next = SpeculaBenchmark.ArgMax(_runner.Prefill(sequence, prompt));
+            double prefillSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < genTokens; i++) next = SpeculaBenchmark.ArgMax(_runner.Decode(sequence, next));
+            double decodeSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            return (prompt.Length / prefillSeconds, genTokens / decodeSeconds);
+        }
+        finally
+        {
+            _runner.Cache.Free(sequence);
+        }
+    }
+
+    public void Dispose() => _model.Dispose();
+}
+
 /// <summary>
 /// Times Specula on one GGUF file: load, then per repetition a fresh sequence with a prefill of the prompt
 /// (one batch) and <c>gen</c> greedy decode steps; one untimed warm-up repetition first; medians reported.
@@ -34,43 +85,22 @@ public static class SpeculaBenchmark
 
     public static BenchResult Run(string path, int threads, int promptTokens, int genTokens, int repetitions, double bandwidth)
     {
-        if (promptTokens < 1) throw new CliException("the prompt needs at least one token (-p)");
-        if (genTokens < 1) throw new CliException("generate at least one token (-n)");
         if (repetitions < 1) throw new CliException("at least one repetition (--reps)");
-        ComputePool.ConfigureShared(threads);
-
-        long loadStart = Stopwatch.GetTimestamp();
-        using var model = TransformerModel.Load(path);
-        var runner = new ModelRunner(model, new RunnerOptions
-        {
-            ContextLength = promptTokens + genTokens + 1,
-            MaxBatchTokens = promptTokens,
-            MaxSequences = 2,
-        });
-        double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
-
-        var prompt = PromptIds(promptTokens, runner.VocabularySize);
+        using var engine = new SpeculaEngine(path, threads, promptTokens, genTokens);
+        var prompt = PromptIds(promptTokens, engine.VocabularySize);
+        engine.RunOnce(prompt, genTokens); // warm-up
         var prefill = new List<double>();
         var decode = new List<double>();
-        for (int rep = -1; rep < repetitions; rep++)
+        for (int rep = 0; rep < repetitions; rep++)
         {
-            int sequence = runner.Cache.CreateSequence();
-            long start = Stopwatch.GetTimestamp();
-            int next = ArgMax(runner.Prefill(sequence, prompt));
-            double prefillSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < genTokens; i++) next = ArgMax(runner.Decode(sequence, next));
-            double decodeSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            runner.Cache.Free(sequence);
-            if (rep < 0) continue; // warm-up
-            prefill.Add(promptTokens / prefillSeconds);
-            decode.Add(genTokens / decodeSeconds);
+            var (p, d) = engine.RunOnce(prompt, genTokens);
+            prefill.Add(p);
+            decode.Add(d);
         }
-
         return new BenchResult(
             Path.GetFileNameWithoutExtension(path), threads, promptTokens, genTokens, repetitions,
-            Median(prefill), Median(decode), prefill, decode, loadSeconds,
-            BytesPerDecodedToken(model, promptTokens + genTokens / 2), bandwidth,
+            Median(prefill), Median(decode), prefill, decode, engine.LoadSeconds,
+            engine.BytesPerDecodedToken, bandwidth,
             Process.GetCurrentProcess().WorkingSet64, new FileInfo(path).Length);
     }
 

@@ -58,7 +58,7 @@ public sealed class ComputePool : IDisposable
     }
 
     /// <summary>How long an idle worker spins waiting for the next operation before it parks.</summary>
-    public TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(200);
+    public TimeSpan SpinTime { get; set; } = TimeSpan.FromMilliseconds(3);
 
     public int ThreadCount { get; }
 
