@@ -15,5 +15,7 @@ static class CommandRegistry
         yield return LogitsCommand.Create();
         yield return TokenizeCommand.Create();
         yield return BenchCommand.Create();
+        yield return RunCommand.Create();
+        yield return ChatCommand.Create();
     }
 }
