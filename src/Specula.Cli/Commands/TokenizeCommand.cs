@@ -10,7 +10,7 @@ public static class TokenizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "Path of a GGUF model file.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "GGUF file, or hub model OWNER/REPO[:QUANT]", Required = true };
         var text = new Option<string>("--text", "-t") { Description = "The text to tokenize.", Required = true };
         var noBos = new Option<bool>("--no-bos") { Description = "Do not add the special tokens the model adds (BOS/EOS)." };
         var special = new Option<bool>("--special") { Description = "Turn text that spells a control token (e.g. <|im_start|>) into that token." };
@@ -19,6 +19,7 @@ public static class TokenizeCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            if (Hub.ModelReference.IsHubReference(path) && !File.Exists(path)) path = Hub.ModelReference.ResolveAsync(path).GetAwaiter().GetResult();
             if (!File.Exists(path)) throw new CliException($"model file not found: {path}");
             using var gguf = GgufReader.Open(path);
             var tokenizer = Tokenizer.FromGguf(gguf);
