@@ -59,7 +59,7 @@ sealed class GenerationArguments
         Description = "Stop when the text contains this string (repeatable); the stop string is not printed",
         AllowMultipleArgumentsPerToken = false,
     };
-    public Option<bool> VerbosePrompt { get; } = new("--verbose-prompt") { Description = "Print the prompt's token ids to stderr before each answer" };
+    public Option<bool> VerbosePrompt { get; } = new("--verbose-prompt") { Description = "Print the prompt's token ids to stderr (chat: after each answer, with how many came from the KV cache)" };
 
     public void AddTo(Command command)
     {
