@@ -10,6 +10,8 @@ sealed record BpePreTokenizerSettings(string Name, SplitRule[] Rules, bool Clean
     static readonly SplitRule[] Llama3Rules = [SplitRule.Llama3];
     static readonly SplitRule[] Qwen2Rules = [SplitRule.Qwen2];
     static readonly SplitRule[] Gpt2Rules = [SplitRule.Gpt2];
+    static readonly SplitRule[] TekkenRules = [SplitRule.Tekken];
+    static readonly SplitRule[] Gpt4oRules = [SplitRule.Gpt4o];
     static readonly SplitRule[] StarCoderRules = [SplitRule.EachNumber, SplitRule.Gpt2];
     static readonly SplitRule[] DefaultRules = [SplitRule.PunctuationRuns, SplitRule.Gpt2, SplitRule.NumberRuns, SplitRule.AsciiDigitTriples];
 
@@ -38,6 +40,11 @@ sealed record BpePreTokenizerSettings(string Name, SplitRule[] Rules, bool Clean
                 => new(pre, Gpt2Rules, CleanSpaces: true, IgnoreMerges: false, AddBosByDefault: false, HasNoBos: false),
             "trillion" or "granite-docling"
                 => new(pre, Gpt2Rules, CleanSpaces: false, IgnoreMerges: false, AddBosByDefault: false, HasNoBos: false),
+
+            "tekken"
+                => new(pre, TekkenRules, CleanSpaces: false, IgnoreMerges: true, AddBosByDefault: true, HasNoBos: false),
+            "gpt-4o" or "llama4" or "minimax-m2" or "kanana2" or "talkie"
+                => new(pre, Gpt4oRules, CleanSpaces: false, IgnoreMerges: false, AddBosByDefault: false, HasNoBos: false),
 
             "starcoder" or "refact" or "codeshell" or "exaone" or "minerva-7b" or "mellum2"
                 => new(pre, StarCoderRules, CleanSpaces: true, IgnoreMerges: false, AddBosByDefault: false, HasNoBos: false),

@@ -55,13 +55,14 @@ sealed class BytePairTokenizer : Tokenizer
     static ByteSequenceMap BuildSymbols(TokenVocabulary vocabulary, int mergeCount)
     {
         var symbols = new ByteSequenceMap(vocabulary.Count + mergeCount / 8 + 256, vocabulary.Count * 8);
-        Span<byte> raw = stackalloc byte[256];
+        var raw = new byte[256];
         for (int id = 0; id < vocabulary.Count; id++)
         {
             string text = vocabulary.Texts[id];
+            if (text.Length > raw.Length) raw = new byte[text.Length];
             // Tokens spelled outside the byte alphabet can never be the result of merging input bytes.
-            if (text.Length > raw.Length || !ByteLevelAlphabet.TryDecode(text, raw)) continue;
-            symbols.Set(raw[..text.Length], id);
+            if (!ByteLevelAlphabet.TryDecode(text, raw)) continue;
+            symbols.Set(raw.AsSpan(0, text.Length), id);
         }
         return symbols;
     }

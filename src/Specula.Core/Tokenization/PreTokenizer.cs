@@ -11,6 +11,11 @@ enum SplitRule
     Llama3,
     /// <summary>The Llama-3 expression with <c>\p{N}</c> (one digit per word) in place of <c>\p{N}{1,3}</c>.</summary>
     Qwen2,
+    /// <summary>Mistral's Tekken: <c>[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+|[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+</c></summary>
+    Tekken,
+    /// <summary>GPT-4o (also Llama 4): the Tekken expression with an optional contraction after each word and
+    /// <c>\p{N}{1,3}</c>.</summary>
+    Gpt4o,
     /// <summary><c>\p{N}</c>: every number character on its own.</summary>
     EachNumber,
     /// <summary><c>\p{N}+</c></summary>
@@ -130,6 +135,8 @@ sealed class PreTokenizer
                 case SplitRule.Gpt2: Gpt2(); break;
                 case SplitRule.Llama3: Llama3(maxDigits: 3); break;
                 case SplitRule.Qwen2: Llama3(maxDigits: 1); break;
+                case SplitRule.Tekken: CaseAwareWords(maxDigits: 1, contractionSuffix: false); break;
+                case SplitRule.Gpt4o: CaseAwareWords(maxDigits: 3, contractionSuffix: true); break;
                 case SplitRule.EachNumber: Runs(static (c, k) => k == CodepointClass.Number, single: true); break;
                 case SplitRule.NumberRuns: Runs(static (c, k) => k == CodepointClass.Number, single: false); break;
                 case SplitRule.PunctuationRuns: Runs(static (c, k) => IsDefaultPunctuation(c, k), single: false); break;
@@ -230,17 +237,108 @@ sealed class PreTokenizer
                     continue;
                 }
 
-                int spaces = 0, lastNewlineEnd = -1;
-                while (ClassAt(_pos + spaces) == CodepointClass.Whitespace)
-                {
-                    if (_cps[_pos + spaces] is '\r' or '\n') lastNewlineEnd = _pos + spaces + 1;
-                    spaces++;
-                }
-                if (lastNewlineEnd >= 0) EmitTo(lastNewlineEnd);                     // \s*[\r\n]+
-                else if (spaces > 1 && _pos + spaces < _end) EmitTo(_pos + spaces - 1); // \s+(?!\S)
-                else if (spaces > 0) EmitTo(_pos + spaces);                          // \s+
-                else EmitTo(_pos + 1);
+                Whitespace();
             }
+        }
+
+        /// <summary>
+        /// The Tekken/GPT-4o family. llama.cpp runs it through std::regex over text where every non-ASCII letter is
+        /// one placeholder, so "upper" means [A-Z] or any non-ASCII letter and "lower" means [a-z] or any non-ASCII
+        /// letter. Words are an optional non-letter/number/newline prefix and then either upper* lower+ (first
+        /// alternative, with std::regex's backtracking) or upper+ lower*.
+        /// </summary>
+        void CaseAwareWords(int maxDigits, bool contractionSuffix)
+        {
+            while (_pos < _end)
+            {
+                int word = CaseAwareWordEnd();
+                if (word > _pos)
+                {
+                    if (contractionSuffix) word += ContractionAt(word);
+                    EmitTo(word);
+                    continue;
+                }
+
+                int c = _cps[_pos];
+                var k = _classes[_pos];
+                if (k == CodepointClass.Number)
+                {
+                    int p = _pos, digits = 0;
+                    while (digits < maxDigits && ClassAt(p) == CodepointClass.Number) { p++; digits++; }
+                    EmitTo(p);
+                    continue;
+                }
+
+                //  ?[^\s\p{L}\p{N}]+[\r\n/]*  ('/' cannot follow the run, which would have taken it)
+                var k2 = c == ' ' ? ClassAt(_pos + 1) : k;
+                if (!IsLetterOrNumberOrSpace(k2))
+                {
+                    int p = _pos + (c == ' ' ? 1 : 0);
+                    while (!IsLetterOrNumberOrSpace(ClassAt(p)) && ClassAt(p) != CodepointClass.None) p++;
+                    while (CodepointAt(p) is '\r' or '\n' or '/') p++;
+                    EmitTo(p);
+                    continue;
+                }
+                Whitespace();
+            }
+        }
+
+        readonly bool IsUpperish(int i) => ClassAt(i) == CodepointClass.Letter && _cps[i] is not (>= 'a' and <= 'z');
+        readonly bool IsLowerish(int i) => ClassAt(i) == CodepointClass.Letter && _cps[i] is not (>= 'A' and <= 'Z');
+
+        /// <summary>The end of the case-aware word at the current position, or the position itself when none starts here.</summary>
+        readonly int CaseAwareWordEnd()
+        {
+            int c = _cps[_pos];
+            var k = _classes[_pos];
+            // [^\r\n\p{L}\p{N}]? — when the prefix is not taken nothing can match, as the next character is not a letter.
+            bool prefix = c != '\r' && c != '\n' && k != CodepointClass.Letter && k != CodepointClass.Number;
+            int start = _pos + (prefix ? 1 : 0);
+            int runEnd = start;
+            while (IsUpperish(runEnd)) runEnd++;
+
+            // upper* lower+: after the longest upper run, a lower run; else give back upper characters until one that
+            // is also lower (a non-ASCII letter) can end the word.
+            if (IsLowerish(runEnd))
+            {
+                int end = runEnd;
+                while (IsLowerish(end)) end++;
+                return end;
+            }
+            for (int k2 = runEnd - 1; k2 >= start; k2--)
+                if (IsLowerish(k2)) return k2 + 1;
+
+            // upper+ lower*: the lower run is empty here (the character after the upper run is not lower).
+            return runEnd > start ? runEnd : _pos;
+        }
+
+        /// <summary>Length of 's 't 're 've 'm 'll 'd (either case) at <paramref name="at"/>, or 0.</summary>
+        readonly int ContractionAt(int at)
+        {
+            if (CodepointAt(at) != '\'' || at + 1 >= _end) return 0;
+            int next = AsciiLower(_cps[at + 1]);
+            if (next is 's' or 't' or 'm' or 'd') return 2;
+            if (at + 2 < _end)
+            {
+                int after = AsciiLower(_cps[at + 2]);
+                if ((next == 'r' && after == 'e') || (next == 'v' && after == 'e') || (next == 'l' && after == 'l')) return 3;
+            }
+            return 0;
+        }
+
+        /// <summary><c>\s*[\r\n]+|\s+(?!\S)|\s+</c> at the current position (or one character when nothing matches).</summary>
+        void Whitespace()
+        {
+            int spaces = 0, lastNewlineEnd = -1;
+            while (ClassAt(_pos + spaces) == CodepointClass.Whitespace)
+            {
+                if (_cps[_pos + spaces] is '\r' or '\n') lastNewlineEnd = _pos + spaces + 1;
+                spaces++;
+            }
+            if (lastNewlineEnd >= 0) EmitTo(lastNewlineEnd);
+            else if (spaces > 1 && _pos + spaces < _end) EmitTo(_pos + spaces - 1);
+            else if (spaces > 0) EmitTo(_pos + spaces);
+            else EmitTo(_pos + 1);
         }
 
         /// <summary>Matches of a one-class expression (runs, or single characters) with the gaps between them as words.</summary>

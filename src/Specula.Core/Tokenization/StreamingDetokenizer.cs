@@ -52,6 +52,7 @@ public sealed class StreamingDetokenizer
     /// <summary>How many bytes at the end are the start of a multi-byte character still missing continuation bytes.</summary>
     static int IncompleteTailLength(ReadOnlySpan<byte> bytes)
     {
+        Span<char> scratch = stackalloc char[4];
         // A UTF-8 character is at most 4 bytes, so only the last 3 can be an unfinished one.
         for (int back = 1; back <= Math.Min(3, bytes.Length); back++)
         {
@@ -60,7 +61,7 @@ public sealed class StreamingDetokenizer
             int needed = b >= 0xF0 && b <= 0xF4 ? 4 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xC2 && b <= 0xDF ? 2 : 1;
             if (needed <= back) return 0; // complete (or not a lead byte at all)
             // Valid so far? Decoding the partial sequence reports NeedMoreData only for a genuine prefix.
-            var status = System.Text.Unicode.Utf8.ToUtf16(bytes[^back..], stackalloc char[4], out _, out _, replaceInvalidSequences: false, isFinalBlock: false);
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes[^back..], scratch, out _, out _, replaceInvalidSequences: false, isFinalBlock: false);
             return status == System.Buffers.OperationStatus.NeedMoreData ? back : 0;
         }
         return 0;

@@ -38,11 +38,15 @@ static class DifferentialStrings
         "mixed 123abc456 abc123def 1a2b3c 3rd 21st 100% $5.00 €10 £3",
         "\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n",
         "a\u1C89b \U00010D40\U00010D41\U00010D42 1\U00010D401 \U0001E5D0's \U00013460x",
+        "HTTPServer iPhone XMLHttpRequest getHTTPResponseCode ÉCOLEpolytechnique ÀÉÎõü McDonald's DON'T O'Neil'S",
+        "ABCdef abcDEF AbC aBc ÜBERgröße straßeSTRASSE ΑΒΓδεζ ДОМдом 'ABC'S it'LL WE'RE",
+        "x1y22z333w4444 A1B2C3 HELLO123world v2.0.1-BETA+build.7",
+        "ÉCOLE ÉTAT ÑANDÚ ÄAB ééXY ΩωAB ДОМx xДОМ aÉB ÉaB",
     ];
 
     static readonly string[] Atoms =
     [
-        "hello", "World", "the", "I", "a", "ü", "é", "ß", "Ж", "ω", "中", "文字", "한", "ท", "अ", "ا", "ש", "ñ",
+        "hello", "World", "the", "I", "a", "HTTP", "Server", "iOS", "ÉÉ", "éé", "Ωω", "McD", "XY", "zz", "ü", "é", "ß", "Ж", "ω", "中", "文字", "한", "ท", "अ", "ا", "ש", "ñ",
         "0", "7", "42", "123", "2024", "31415926", "٣", "۴", "७", "５", "Ⅻ", "²", "½",
         " ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", "\r", "\u000b", "\u000c", "\u00a0", "\u3000", "\u2028", "\u0085", "\u2003",
         ".", ",", "!", "?", "...", "'", "\"", "`", "'s", "'S", "'ll", "'LL", "'re", "'Ve", "'d", "'m", "'t", "n't",
