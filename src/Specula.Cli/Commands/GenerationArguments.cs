@@ -24,7 +24,7 @@ sealed class GenerationArguments
     {
         Description = $"Context length in tokens; 0 = the model's, at most {RunnerOptions.DefaultContextLength}",
     };
-    public Option<int> MaxTokens { get; } = new("--max-tokens", "-n")
+    public Option<int> MaxTokens { get; } = new("--max-tokens", "-n", "--predict")
     {
         Description = "Most tokens to generate per answer; -1 = until the model ends its answer or the context is full",
         DefaultValueFactory = _ => -1,
@@ -86,14 +86,18 @@ sealed class GenerationArguments
             Seed = parse.GetValue(Seed),
             StopStrings = parse.GetValue(Stop) ?? [],
         };
-        return new GenerationOptions { Sampling = sampling, MaxTokens = parse.GetValue(MaxTokens) };
+        int maxTokens = parse.GetValue(MaxTokens);
+        if (maxTokens < -1) throw new CliException($"-n must not be negative (except -1: no limit), got {maxTokens}");
+        return new GenerationOptions { Sampling = sampling, MaxTokens = maxTokens };
     }
 
-    public RunnerOptions Runner(ParseResult parse)
+    /// <summary>One sequence, logits of one row per step. The context is --ctx-size, else
+    /// <paramref name="defaultContext"/> when given, else the model's (at most the runner's default).</summary>
+    public RunnerOptions Runner(ParseResult parse, int defaultContext = 0)
     {
         int context = parse.GetValue(ContextSize);
         if (context < 0) throw new CliException($"--ctx-size must be 0 (the model's) or a positive number of tokens, got {context}");
-        return new RunnerOptions { ContextLength = context, MaxSequences = 1 };
+        return new RunnerOptions { ContextLength = context > 0 ? context : defaultContext, MaxSequences = 1, MaxLogitRows = 1 };
     }
 
     /// <summary>The -m argument, or the default model when it was left out.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Specula.Engine;
 using Specula.Hub;
+using Specula.Runtime;
 using Specula.Sampling;
 
 namespace Specula.Cli.Commands;
@@ -39,7 +40,7 @@ public static class RunCommand
             var text = parse.GetValue(prompt);
             var tokenText = parse.GetValue(tokens);
             if ((text == null) == (tokenText == null))
-                throw new CliException("give the prompt with -p TEXT (or as token ids with --tokens 1,2,3)");
+                throw new CliException("give exactly one of -p PROMPT or --tokens 1,2,3");
             bool chatMode = parse.GetValue(useChat) || generation.UsesDefaultModel(parse);
             if (chatMode && tokenText != null)
                 throw new CliException("--tokens gives raw token ids; it cannot be combined with --chat (or the default chat model)");
@@ -68,7 +69,11 @@ public static class RunCommand
                 ids = model.Tokenizer.Encode(text!, addSpecial: true, parseSpecial: true);
             }
 
-            var generator = model.CreateGenerator(generation.Runner(parse));
+            // A bounded answer needs no more context than prompt + answer: a smaller KV cache.
+            int defaultContext = options.MaxTokens > 0
+                ? (int)Math.Min(Math.Min(model.Model.Config.ContextLength, RunnerOptions.DefaultContextLength), (long)ids.Length + options.MaxTokens)
+                : 0;
+            var generator = model.CreateGenerator(generation.Runner(parse, defaultContext));
             if (parse.GetValue(generation.VerbosePrompt)) GenerationArguments.WritePromptTokens(error, ids, reused: 0);
             bool idsOnly = parse.GetValue(printIds);
             var result = generator.Generate(ids, options, SeededRandom.FromSeedOrEntropy(options.Sampling.Seed),
@@ -79,6 +84,8 @@ public static class RunCommand
                 }, cancellationToken);
             output.WriteLine(idsOnly ? string.Join(",", result.TokenIds) : "");
             error.WriteLine(GenerationArguments.Statistics(result));
+            if (result.FinishReason == FinishReason.ContextFull)
+                error.WriteLine($"note: stopped at the context length of {generator.ContextLength} tokens");
             return 0;
         });
         return command;

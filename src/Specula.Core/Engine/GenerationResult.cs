@@ -6,9 +6,12 @@ public sealed record GenerationResult
     /// <summary>The visible text: special tokens left out, a matched stop string and what followed it removed.</summary>
     public required string Text { get; init; }
 
-    /// <summary>Every sampled token in order, including the one that ended generation (an end-of-generation
-    /// or stop token) when that was the reason.</summary>
+    /// <summary>The generated tokens in order: every sampled token except an end-of-generation or stop token
+    /// that ended the generation (see <see cref="EndTokenId"/>).</summary>
     public required IReadOnlyList<int> TokenIds { get; init; }
+
+    /// <summary>The end-of-generation or stop token that ended the generation, if one did.</summary>
+    public int? EndTokenId { get; init; }
 
     public required FinishReason FinishReason { get; init; }
 
@@ -24,7 +27,7 @@ public sealed record GenerationResult
     /// <summary>Time to evaluate the new prompt tokens, up to the logits of the first generated token.</summary>
     public required TimeSpan PrefillTime { get; init; }
 
-    /// <summary>One-token forward passes after the prefill (each sampled token but the last is evaluated).</summary>
+    /// <summary>One-token forward passes after the prefill: every generated token is evaluated but the last.</summary>
     public required int DecodeSteps { get; init; }
 
     /// <summary>Time spent sampling and in the decode steps.</summary>

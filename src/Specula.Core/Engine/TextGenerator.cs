@@ -90,7 +90,8 @@ public sealed class TextGenerator
         var text = new StringBuilder();
         var generated = new List<int>();
         TimeSpan prefillTime = TimeSpan.Zero;
-        int decodeSteps = 0;
+        int decodeSteps = 0, sampled = 0;
+        int? endToken = null;
         FinishReason finish;
 
         while (true)
@@ -101,24 +102,20 @@ public sealed class TextGenerator
                 break;
             }
             int token = sampler.Sample(logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_cached), random).TokenId;
-            generated.Add(token);
-            if (generated.Count == 1)
+            if (++sampled == 1)
             {
                 // The prefill phase ends with the first token: its time is the time to first token.
                 prefillTime = clock.Elapsed;
                 clock.Restart();
             }
 
-            if (_tokenizer.IsEndOfGeneration(token))
+            if (_tokenizer.IsEndOfGeneration(token) || options.Sampling.IsStopToken(token))
             {
-                finish = FinishReason.EndOfGeneration;
+                finish = _tokenizer.IsEndOfGeneration(token) ? FinishReason.EndOfGeneration : FinishReason.StopToken;
+                endToken = token;
                 break;
             }
-            if (options.Sampling.IsStopToken(token))
-            {
-                finish = FinishReason.StopToken;
-                break;
-            }
+            generated.Add(token);
             Emit(stops.Push(detokenizer.Push(token)), text, onText);
             if (stops.IsStopped)
             {
@@ -146,13 +143,14 @@ public sealed class TextGenerator
             Emit(stops.Push(detokenizer.Flush()), text, onText);
             if (!stops.IsStopped) Emit(stops.Flush(), text, onText);
         }
-        if (generated.Count == 0) prefillTime = clock.Elapsed;
-        var decodeTime = generated.Count == 0 ? TimeSpan.Zero : clock.Elapsed;
+        if (sampled == 0) prefillTime = clock.Elapsed;
+        var decodeTime = sampled == 0 ? TimeSpan.Zero : clock.Elapsed;
 
         return new GenerationResult
         {
             Text = text.ToString(),
             TokenIds = generated,
+            EndTokenId = endToken,
             FinishReason = stops.IsStopped ? FinishReason.StopString : finish,
             PromptTokens = prompt.Length,
             ReusedPromptTokens = reused,
@@ -168,7 +166,7 @@ public sealed class TextGenerator
         if (prompt.IsEmpty) throw new ArgumentException("the prompt has no tokens");
         if (prompt.Length >= _runner.ContextLength)
             throw new ContextOverflowException(
-                $"the prompt is {prompt.Length} tokens but the context holds {_runner.ContextLength}, " +
+                $"the prompt is {prompt.Length} tokens but the context length is {_runner.ContextLength}, " +
                 "which leaves no room for an answer; shorten the prompt or use a larger context");
         foreach (int id in prompt)
             if ((uint)id >= (uint)_runner.VocabularySize)

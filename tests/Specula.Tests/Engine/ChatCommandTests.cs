@@ -111,7 +111,7 @@ public sealed class ChatCommandTests(ScriptedModelFixture scripted) : IClassFixt
         var longMessage = string.Join(' ', Enumerable.Repeat("word", 200));
         var (exit, output, error) = Run($"{longMessage}\nshort\n", "chat", "-m", scripted.Path, "-c", "64", "--temp", "0");
         Assert.True(exit == 0, error);
-        Assert.Contains("context holds 64", error);
+        Assert.Contains("context length is 64", error);
         Assert.Contains("/reset", error);
         Assert.Equal("Hi!\n", output.ReplaceLineEndings("\n"));
     }
@@ -137,10 +137,11 @@ public sealed class ChatCommandTests(ScriptedModelFixture scripted) : IClassFixt
     [Fact]
     public void RunWithoutChatContinuesTheRawPrompt()
     {
-        // The raw prompt ends in "Hello": the script continues with the split character and ends the turn.
+        // The raw prompt ends in "Hello": the script continues with the split character and ends the turn
+        // (the end-of-turn token is not printed).
         var (exit, output, error) = Run(null, "run", "-m", scripted.Path, "-p", "Hello", "--temp", "0", "--ids");
         Assert.True(exit == 0, error);
-        Assert.Equal(string.Join(",", [.. scripted.SplitCharacterTokens, scripted.EndOfTurn]) + "\n", output.ReplaceLineEndings("\n"));
+        Assert.Equal(string.Join(",", scripted.SplitCharacterTokens) + "\n", output.ReplaceLineEndings("\n"));
     }
 
     [Fact]
@@ -159,7 +160,8 @@ public sealed class ChatCommandTests(ScriptedModelFixture scripted) : IClassFixt
     [Fact]
     public void RunRejectsContradictoryOptions()
     {
-        Assert.Contains("-p TEXT", Run(null, "run", "-m", scripted.Path).Error);
+        Assert.Contains("exactly one of -p PROMPT or --tokens", Run(null, "run", "-m", scripted.Path).Error);
+        Assert.Contains("-n must not be negative", Run(null, "run", "-m", scripted.Path, "-p", "x", "-n", "-3").Error);
         Assert.Contains("need --chat", Run(null, "run", "-m", scripted.Path, "-p", "x", "--system", "y").Error);
         Assert.Contains("cannot be combined", Run(null, "run", "-m", scripted.Path, "--tokens", "1", "--chat").Error);
         Assert.Contains("Temperature", Run(null, "run", "-m", scripted.Path, "-p", "x", "--temp", "NaN").Error);

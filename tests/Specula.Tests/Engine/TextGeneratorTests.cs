@@ -29,7 +29,8 @@ public sealed class TextGeneratorTests(ScriptedModelFixture scripted) : IClassFi
         var pieces = new List<string>();
         var result = scripted.Model.CreateGenerator().Generate(prompt, Greedy, Random(1), pieces.Add);
         Assert.Equal(FinishReason.EndOfGeneration, result.FinishReason);
-        Assert.Equal([scripted.Hi, scripted.Bang, scripted.EndOfTurn], result.TokenIds);
+        Assert.Equal([scripted.Hi, scripted.Bang], result.TokenIds);
+        Assert.Equal(scripted.EndOfTurn, result.EndTokenId);
         Assert.Equal("Hi!", result.Text);
         Assert.Equal(["Hi", "!"], pieces);
         Assert.Equal(prompt.Length, result.PromptTokens);
@@ -66,7 +67,8 @@ public sealed class TextGeneratorTests(ScriptedModelFixture scripted) : IClassFi
         var options = Greedy with { Sampling = SamplingParams.Greedy with { StopTokenIds = [scripted.Bang] } };
         var result = scripted.Model.CreateGenerator().Generate(ChatPrompt("Hello there"), options, Random(1));
         Assert.Equal(FinishReason.StopToken, result.FinishReason);
-        Assert.Equal([scripted.Hi, scripted.Bang], result.TokenIds);
+        Assert.Equal([scripted.Hi], result.TokenIds);
+        Assert.Equal(scripted.Bang, result.EndTokenId);
         Assert.Equal("Hi", result.Text);
     }
 
@@ -100,7 +102,7 @@ public sealed class TextGeneratorTests(ScriptedModelFixture scripted) : IClassFi
         var tooLong = Enumerable.Repeat(scripted.Hello, 64).ToArray();
         var error = Assert.Throws<ContextOverflowException>(() => generator.Generate(tooLong, Greedy, Random(1)));
         Assert.Contains("64 tokens", error.Message);
-        Assert.Contains("context holds 64", error.Message);
+        Assert.Contains("context length is 64", error.Message);
         Assert.Equal(cached, generator.CachedTokens);
 
         var outside = Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate([1, 999_999], Greedy, Random(1)));
@@ -114,7 +116,8 @@ public sealed class TextGeneratorTests(ScriptedModelFixture scripted) : IClassFi
     {
         var pieces = new List<string>();
         var result = scripted.Model.CreateGenerator().Generate([scripted.Hello], Greedy, Random(1), pieces.Add);
-        Assert.Equal([.. scripted.SplitCharacterTokens, scripted.EndOfTurn], result.TokenIds);
+        Assert.Equal(scripted.SplitCharacterTokens, result.TokenIds);
+        Assert.Equal(scripted.EndOfTurn, result.EndTokenId);
         Assert.Equal([ScriptedModelFixture.SplitCharacter], pieces);
         Assert.Equal(ScriptedModelFixture.SplitCharacter, result.Text);
     }
