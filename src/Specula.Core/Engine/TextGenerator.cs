@@ -109,9 +109,10 @@ public sealed class TextGenerator
                 clock.Restart();
             }
 
-            if (_tokenizer.IsEndOfGeneration(token) || options.Sampling.IsStopToken(token))
+            bool endOfGeneration = _tokenizer.IsEndOfGeneration(token);
+            if (endOfGeneration || options.Sampling.IsStopToken(token))
             {
-                finish = _tokenizer.IsEndOfGeneration(token) ? FinishReason.EndOfGeneration : FinishReason.StopToken;
+                finish = endOfGeneration ? FinishReason.EndOfGeneration : FinishReason.StopToken;
                 endToken = token;
                 break;
             }
