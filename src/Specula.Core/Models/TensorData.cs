@@ -13,7 +13,8 @@ static unsafe class TensorData
         var info = gguf.GetTensor(name);
         if (info.Dimensions.Length != 2 || info.Dimensions[0] != columns || info.Dimensions[1] != rows)
             throw new InvalidDataException($"tensor '{name}' has shape {info.ShapeText}, expected [{columns}, {rows}]");
-        KernelSupport.EnsureMatrixSupported(name, info.Type);
+        if (!VecDotType.IsSupported(info.Type))
+            throw new NotSupportedException($"tensor '{name}' has type {info.Type}, which the matrix kernels do not support");
         return new WeightMatrix(name, info.Type, rows, columns, gguf.GetTensorPointer(info));
     }
 

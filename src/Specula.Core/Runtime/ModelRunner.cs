@@ -28,6 +28,11 @@ public sealed class ModelRunner
     readonly int[] _sequenceStartLength, _sequenceRowBase, _rowsByLocal;
     int[] _extraRows;
     int _lastBatchCount;
+    // Rows whose attention and feed-forward a layer computes: every row, or in the last layer only the rows
+    // that asked for logits (the others' keys and values are all that later tokens need).
+    readonly int[] _allRows, _logitRows;
+    readonly AttentionWork _attentionWork;
+    bool _compacted;
 
     public TransformerModel Model { get; }
     public ModelConfig Config => _c;
@@ -77,6 +82,10 @@ public sealed class ModelRunner
         _rowsByLocal = new int[n];
         _extraRows = new int[Math.Max(n, 64)];
         _ownBatch = new ForwardBatch(n);
+        _allRows = new int[n];
+        for (int i = 0; i < n; i++) _allRows[i] = i;
+        _logitRows = new int[n];
+        _attentionWork = new AttentionWork(ComputePool.Shared.ThreadCount, ContextLength);
     }
 
     /// <summary>Runs the whole model on the batch; afterwards <see cref="Logits"/> gives the requested rows.</summary>
@@ -113,8 +122,21 @@ public sealed class ModelRunner
                 _ropeAngles.AsSpan(r * ropeDims, ropeDims));
         }
 
+        int logitRows = 0;
+        var wantsLogits = batch.WantsLogits;
+        for (int r = 0; r < n; r++) if (wantsLogits[r]) _logitRows[logitRows++] = r;
+
+        _compacted = false;
         for (int layer = 0; layer < layerCount; layer++)
-            RunLayer(layer, n);
+        {
+            bool last = layer == layerCount - 1;
+            if (last && logitRows < n)
+            {
+                RunLayer(layer, n, _logitRows, logitRows);
+                _compacted = true;
+            }
+            else RunLayer(layer, n, _allRows, n);
+        }
 
         ComputeLogits(batch);
         _lastBatchCount = n;
@@ -272,7 +294,10 @@ public sealed class ModelRunner
 
     // ---- The transformer ----
 
-    void RunLayer(int layer, int n)
+    /// <summary>One decoder block. Keys and values are computed and cached for all <paramref name="n"/> rows;
+    /// attention and the rest of the block only for <paramref name="rows"/> (ascending), whose results are
+    /// packed into the first <paramref name="rowCount"/> rows of the residual stream.</summary>
+    void RunLayer(int layer, int n, int[] rows, int rowCount)
     {
         var w = Model.Layers[layer];
         int d = _c.EmbeddingLength, qDim = _c.QueryDimension, kvDim = _c.KeyValueDimension, vDim = _c.ValueDimension;
@@ -307,20 +332,34 @@ public sealed class ModelRunner
         }
 
         // Attention needs every row's keys in the cache first: a token sees its ancestors in the batch.
-        int group = _c.HeadCount / _c.KvHeadCount;
-        int attentionDim = _c.AttentionOutputDimension;
-        for (int r = 0; r < n; r++)
+        var work = _attentionWork;
+        work.Cache = Cache;
+        work.Layer = layer;
+        work.Query = _query;
+        work.Output = _attention;
+        work.Rows = rows;
+        work.RowCount = rowCount;
+        work.RowTable = _rowTable;
+        work.VisiblePrefix = _rowVisiblePrefix;
+        work.ExtraStart = _rowExtraStart;
+        work.ExtraCount = _rowExtraCount;
+        work.ExtraRows = _extraRows;
+        work.HeadCount = _c.HeadCount;
+        work.KvGroup = _c.HeadCount / _c.KvHeadCount;
+        work.HeadSize = headSize;
+        work.ValueSize = valueSize;
+        work.QueryStride = qDim;
+        work.OutputStride = _c.AttentionOutputDimension;
+        work.Scale = _c.AttentionScale;
+        work.Run(ComputePool.Shared);
+
+        if (rowCount < n)
         {
-            var extras = _extraRows.AsSpan(_rowExtraStart[r], _rowExtraCount[r]);
-            for (int h = 0; h < _c.HeadCount; h++)
-            {
-                int kvHead = h / group;
-                Attention.Head(
-                    _query.AsSpan(r * qDim + h * headSize, headSize), _c.AttentionScale,
-                    Cache, _rowTable[r], layer, kvHead * headSize, kvHead * valueSize,
-                    _rowVisiblePrefix[r], extras,
-                    _scores, _attention.AsSpan(r * attentionDim + h * valueSize, valueSize));
-            }
+            // Pack the residual rows that go on (rows are ascending, so moving each down is safe).
+            for (int i = 0; i < rowCount; i++)
+                if (rows[i] != i) _residual.AsSpan(rows[i] * d, d).CopyTo(_residual.AsSpan(i * d, d));
+            n = rowCount;
+            if (n == 0) return;
         }
 
         MatMul.Multiply(w.AttentionOutput, _attention, n, _projection);
@@ -347,7 +386,9 @@ public sealed class ModelRunner
         for (int r = 0; r < batch.Count; r++)
         {
             if (!wantsLogits[r]) continue;
-            RmsNorm.Apply(_residual.AsSpan(r * d, d), Model.OutputNorm, _c.RmsEpsilon, _logitInput.AsSpan(i * d, d));
+            // After a packed last layer the logit rows are the first ones of the residual stream.
+            int source = _compacted ? i : r;
+            RmsNorm.Apply(_residual.AsSpan(source * d, d), Model.OutputNorm, _c.RmsEpsilon, _logitInput.AsSpan(i * d, d));
             i++;
         }
         MatMul.Multiply(Model.Output, _logitInput, rows, _logits);
