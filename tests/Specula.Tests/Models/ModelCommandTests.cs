@@ -19,14 +19,15 @@ public sealed class ModelCommandTests : IDisposable
     static (int Exit, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
-        var root = new RootCommand { InspectCommand.Create(), LogitsCommand.Create() };
+        var error = new StringWriter();
+        var root = new RootCommand { InspectCommand.Create(), LogitsCommand.Create(), RunCommand.Create() };
         try
         {
             int exit = root.Parse(args).InvokeAsync(new InvocationConfiguration
             {
-                Output = output, Error = new StringWriter(), EnableDefaultExceptionHandler = false,
+                Output = output, Error = error, EnableDefaultExceptionHandler = false,
             }).GetAwaiter().GetResult();
-            return (exit, output.ToString(), "");
+            return (exit, output.ToString(), error.ToString());
         }
         catch (Exception ex) when (ex is CliException or IOException or InvalidDataException or FormatException or ArgumentException
                                        or InvalidOperationException or NotSupportedException)
@@ -116,5 +117,86 @@ public sealed class ModelCommandTests : IDisposable
 
         foreach (var (_, _, text) in new[] { missing, bad, overflow, badToken, notNumber })
             Assert.Single(text.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void RunGreedyIdsAreTheGoldenContinuation()
+    {
+        foreach (int index in new[] { 0, 1 })
+        {
+            var (prompt, greedy, _) = Golden(index);
+            var (exit, output, error) = Run("run", "-m", Stories, "--tokens", string.Join(",", prompt), "-n", "200", "--temp", "0", "--ids");
+            Assert.True(exit == 0, error);
+            Assert.Equal(string.Join(",", greedy), output.Trim());
+        }
+    }
+
+    [Fact]
+    public void RunGreedyOnATextPromptMatchesLlamaCpp()
+    {
+        string model = TestPaths.Shared("fixtures/gguf/llama2-spm.gguf");
+        var (exit, output, error) = Run("run", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--ids");
+        Assert.True(exit == 0, error);
+        var ours = output.Trim().Split(',').Select(int.Parse).ToArray();
+
+        using var gguf = Specula.Gguf.GgufReader.Open(model);
+        var prompt = Specula.Tokenization.Tokenizer.FromGguf(gguf).Encode("Once upon a time", addSpecial: true, parseSpecial: true);
+        using var reference = new Specula.Tests.Reference.LlamaCppReference(model);
+        Assert.Equal(reference.Tokenize("Once upon a time", addSpecial: true, parseSpecial: true), prompt);
+        var (expected, _) = reference.Greedy(prompt, 24);
+        Assert.Equal(expected, ours);
+    }
+
+    [Fact]
+    public void RunStreamsTheTextOfTheSampledTokensAndASeedReproducesIt()
+    {
+        string model = TestPaths.Shared("fixtures/gguf/qwen3-bpe.gguf");
+        string[] common = ["run", "-m", model, "-p", "Hello, world", "-n", "20", "--seed", "42", "--temp", "1.5", "--top-k", "0", "--top-p", "1", "--min-p", "0"];
+        var text = Run(common);
+        var again = Run(common);
+        var ids = Run([.. common, "--ids"]);
+        Assert.Equal(0, text.Exit);
+        Assert.Equal(text.Output, again.Output);
+
+        var generated = ids.Output.Trim().Split(',').Select(int.Parse).ToArray();
+        Assert.True(generated.Length > 0);
+        Assert.True(generated.Distinct().Count() > 1, "a high-temperature sample should not repeat one token");
+        using var gguf = Specula.Gguf.GgufReader.Open(model);
+        var detokenizer = new Specula.Tokenization.StreamingDetokenizer(Specula.Tokenization.Tokenizer.FromGguf(gguf), unparseSpecial: false);
+        var expected = string.Concat(generated.Select(detokenizer.Push)) + detokenizer.Flush();
+        Assert.Equal(expected + Environment.NewLine, text.Output);
+    }
+
+    [Fact]
+    public void RunStopsAtAnEndOfGenerationToken()
+    {
+        // stories260K greedy from [1] starts 461, 461, 401: declare 401 the end-of-sequence token.
+        var source = Specula.Gguf.GgufReader.Open(Stories);
+        var writer = new Specula.Gguf.GgufWriter();
+        foreach (string key in source.MetadataKeys) writer.SetValue(key, source.MetadataTypes[key], source.Metadata[key]);
+        writer.Set("tokenizer.ggml.eos_token_id", 401u);
+        foreach (var t in source.Tensors) writer.AddTensor(t.Name, t.Type, t.Dimensions, source.GetTensorBytes(t));
+        string path = Path.Combine(_directory, "eos401.gguf");
+        writer.WriteTo(path);
+        source.Dispose();
+
+        var (exit, output, error) = Run("run", "-m", path, "--tokens", "1", "-n", "50", "--temp", "0", "--ids");
+        Assert.True(exit == 0, error);
+        Assert.Equal("461,461,401", output.Trim()); // generation ends with the end-of-generation token
+    }
+
+    [Fact]
+    public void RunStopsWhenTheContextIsFullAndRefusesALongerPromptOrAmbiguousInput()
+    {
+        var (exit, output, error) = Run("run", "-m", Stories, "--tokens", "1,300,400,500", "-n", "50", "--temp", "0", "--ids", "--ctx-size", "10");
+        Assert.Equal(0, exit);
+        Assert.Equal(7, output.Trim().Split(',').Length); // 4 prompt rows + 6 fed back = 10, plus the last sampled token
+
+        var overflow = Run("run", "-m", Stories, "--tokens", "1,2,3,4,5", "--ctx-size", "4", "--ids");
+        Assert.Equal(1, overflow.Exit);
+        Assert.Contains("the prompt is 5 tokens", overflow.Error);
+
+        Assert.Equal(1, Run("run", "-m", Stories, "-p", "x", "--tokens", "1").Exit);
+        Assert.Equal(1, Run("run", "-m", Stories).Exit);
     }
 }
