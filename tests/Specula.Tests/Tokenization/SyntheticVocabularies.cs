@@ -26,6 +26,7 @@ static class SyntheticVocabularies
         new("llama3-pre-tekken", "llama3-bpe", [], w => w.Set("tokenizer.ggml.pre", "tekken")),
         new("llama3-pre-gpt-4o", "llama3-bpe", [], w => w.Set("tokenizer.ggml.pre", "gpt-4o")),
         new("qwen3-pre-llama4", "qwen3-bpe", [], w => w.Set("tokenizer.ggml.pre", "llama4")),
+        new("llama3-add-bos-false", "llama3-bpe", [], w => w.Set("tokenizer.ggml.add_bos_token", false)),
         new("llama3-add-eos-no-bos-key", "llama3-bpe", ["tokenizer.ggml.add_bos_token"], w => w.Set("tokenizer.ggml.add_eos_token", true)),
         new("qwen3-pre-llama-bpe", "qwen3-bpe", ["tokenizer.ggml.add_bos_token"], w => w.Set("tokenizer.ggml.pre", "llama-bpe")),
         new("qwen3-phi3-name", "qwen3-bpe", [], w => w.Set("general.name", "Phi-3-mini-4k-instruct")),
