@@ -4,13 +4,13 @@ namespace Specula.Runtime;
 
 /// <summary>
 /// The attention of one layer for a batch, spread over a <see cref="ComputePool"/>: work items are
-/// (row, head) pairs taken from an atomic counter; each is computed wholly by one thread with
-/// <see cref="Attention.Head"/>, so the result does not depend on the thread count. Reused across calls.
+/// (row, key/value head) pairs taken from an atomic counter; each is computed wholly by one thread with
+/// <see cref="Attention.Group"/>, so the result does not depend on the thread count. Reused across calls.
 /// </summary>
 sealed class AttentionWork : IParallelWork
 {
-    float[][] _scores; // one buffer per thread, as long as the context
-    readonly int _contextLength;
+    float[][] _scores; // one buffer per thread: group x context length
+    readonly int _scoresLength;
     int _next;
 
     // Inputs of the current call.
@@ -18,24 +18,24 @@ sealed class AttentionWork : IParallelWork
     public int Layer;
     public float[] Query = null!;
     public float[] Output = null!;
-    /// <summary>Batch rows to compute, and where each one's output goes (its index in this list).</summary>
+    /// <summary>Batch rows to compute; row Rows[i]'s output goes to output row i.</summary>
     public int[] Rows = null!;
     public int RowCount;
     public KvBlockTable[] RowTable = null!;
     public int[] VisiblePrefix = null!, ExtraStart = null!, ExtraCount = null!, ExtraRows = null!;
-    public int HeadCount, KvGroup, HeadSize, ValueSize, QueryStride, OutputStride;
+    public int KvHeadCount, GroupSize, HeadSize, ValueSize, QueryStride, OutputStride;
     public float Scale;
 
-    public AttentionWork(int threadCount, int contextLength)
+    public AttentionWork(int threadCount, int groupSize, int contextLength)
     {
-        _contextLength = contextLength;
+        _scoresLength = groupSize * contextLength;
         _scores = Allocate(threadCount);
     }
 
     float[][] Allocate(int threadCount)
     {
         var scores = new float[threadCount][];
-        for (int t = 0; t < threadCount; t++) scores[t] = new float[_contextLength];
+        for (int t = 0; t < threadCount; t++) scores[t] = new float[_scoresLength];
         return scores;
     }
 
@@ -44,24 +44,24 @@ sealed class AttentionWork : IParallelWork
         _next = 0;
         // The shared pool can be reconfigured with more threads after this runner was built.
         if (pool.ThreadCount > _scores.Length) _scores = Allocate(pool.ThreadCount);
-        if (RowCount * HeadCount == 1) Execute(0, 1);
+        if (RowCount * KvHeadCount <= 1) Execute(0, 1);
         else pool.Run(this);
     }
 
     public void Execute(int threadIndex, int threadCount)
     {
         var scores = _scores[threadIndex];
-        int total = RowCount * HeadCount;
+        int total = RowCount * KvHeadCount;
+        int groupQuery = GroupSize * HeadSize, groupOutput = GroupSize * ValueSize;
         for (int item = Interlocked.Increment(ref _next) - 1; item < total; item = Interlocked.Increment(ref _next) - 1)
         {
-            int i = item / HeadCount, h = item % HeadCount;
+            int i = item / KvHeadCount, kvHead = item % KvHeadCount;
             int r = Rows[i];
-            int kvHead = h / KvGroup;
-            Attention.Head(
-                Query.AsSpan(r * QueryStride + h * HeadSize, HeadSize), Scale,
-                Cache, RowTable[r], Layer, kvHead * HeadSize, kvHead * ValueSize,
+            Attention.Group(
+                Query.AsSpan(r * QueryStride + kvHead * groupQuery, groupQuery), GroupSize, HeadSize, Scale,
+                Cache, RowTable[r], Layer, kvHead, ValueSize,
                 VisiblePrefix[r], ExtraRows.AsSpan(ExtraStart[r], ExtraCount[r]),
-                scores, Output.AsSpan(i * OutputStride + h * ValueSize, ValueSize));
+                scores, Output.AsSpan(i * OutputStride + kvHead * groupOutput, groupOutput));
         }
     }
 }

@@ -3,7 +3,9 @@ using System.Numerics;
 namespace Specula.Runtime;
 
 /// <summary>
-/// Keys and values of every layer for many sequences, stored in fixed-size blocks of rows (float32). Each
+/// Keys and values of every layer for many sequences, stored in fixed-size blocks of rows (float32). Inside
+/// a block the layout is head-major, [key/value head][row][head size], so attention reads each head's rows
+/// of a block as one contiguous run. Each
 /// sequence has a <see cref="KvBlockTable"/> mapping its rows to blocks; blocks are reference-counted so
 /// <see cref="Fork"/> shares a prefix without copying, and a shared block is copied only when a sequence
 /// writes into it (copy-on-write: in practice the last, partially filled block).
@@ -12,8 +14,8 @@ public sealed class KvCache
 {
     public const int DefaultBlockSize = 16;
 
-    readonly float[][] _keys;    // per layer: BlockCount * BlockSize rows of KeyDimension
-    readonly float[][] _values;  // per layer: BlockCount * BlockSize rows of ValueDimension
+    readonly float[][] _keys;    // per layer: BlockCount blocks of [KvHeadCount][BlockSize][KeyLength]
+    readonly float[][] _values;  // per layer: BlockCount blocks of [KvHeadCount][BlockSize][ValueLength]
     readonly int[] _refCounts;
     readonly int[] _freeBlocks;
     int _freeCount;
@@ -23,19 +25,24 @@ public sealed class KvCache
     public int LayerCount { get; }
     public int BlockSize { get; }
     public int BlockCount { get; }
+    public int KvHeadCount { get; }
+    /// <summary>Size of one key head.</summary>
+    public int KeyLength { get; }
+    /// <summary>Size of one value head.</summary>
+    public int ValueLength { get; }
     /// <summary>Floats per row of keys in one layer (key/value heads x head size).</summary>
-    public int KeyDimension { get; }
-    public int ValueDimension { get; }
+    public int KeyDimension => KvHeadCount * KeyLength;
+    public int ValueDimension => KvHeadCount * ValueLength;
     /// <summary>The longest a sequence may grow (the runner's context length).</summary>
     public int MaxSequenceLength { get; }
     public int MaxSequences { get; }
     public int FreeBlockCount => _freeCount;
 
-    public KvCache(int layerCount, int keyDimension, int valueDimension, int capacityTokens, int maxSequenceLength,
+    public KvCache(int layerCount, int kvHeadCount, int keyLength, int valueLength, int capacityTokens, int maxSequenceLength,
         int maxSequences = 64, int blockSize = DefaultBlockSize)
     {
-        if (layerCount <= 0 || keyDimension <= 0 || valueDimension <= 0)
-            throw new ArgumentException("KV cache needs positive layer count and row sizes");
+        if (layerCount <= 0 || kvHeadCount <= 0 || keyLength <= 0 || valueLength <= 0)
+            throw new ArgumentException("KV cache needs positive layer count, head count and head sizes");
         if (blockSize <= 0 || !BitOperations.IsPow2(blockSize))
             throw new ArgumentException($"KV cache block size must be a power of two, got {blockSize}");
         if (capacityTokens <= 0) throw new ArgumentException($"KV cache capacity must be positive, got {capacityTokens} tokens");
@@ -46,20 +53,21 @@ public sealed class KvCache
         BlockSize = blockSize;
         _blockShift = BitOperations.Log2((uint)blockSize);
         BlockCount = (int)((capacityTokens + (long)blockSize - 1) / blockSize);
-        KeyDimension = keyDimension;
-        ValueDimension = valueDimension;
+        KvHeadCount = kvHeadCount;
+        KeyLength = keyLength;
+        ValueLength = valueLength;
         MaxSequenceLength = maxSequenceLength;
         MaxSequences = maxSequences;
 
         long rows = (long)BlockCount * blockSize;
-        if (rows * Math.Max(keyDimension, valueDimension) > Array.MaxLength)
-            throw new ArgumentException($"KV cache of {rows} tokens x {Math.Max(keyDimension, valueDimension)} floats per layer is too large for one array; lower the capacity");
+        if (rows * Math.Max(KeyDimension, ValueDimension) > Array.MaxLength)
+            throw new ArgumentException($"KV cache of {rows} tokens x {Math.Max(KeyDimension, ValueDimension)} floats per layer is too large for one array; lower the capacity");
         _keys = new float[layerCount][];
         _values = new float[layerCount][];
         for (int l = 0; l < layerCount; l++)
         {
-            _keys[l] = new float[rows * keyDimension];
-            _values[l] = new float[rows * valueDimension];
+            _keys[l] = new float[rows * KeyDimension];
+            _values[l] = new float[rows * ValueDimension];
         }
         _refCounts = new int[BlockCount];
         _freeBlocks = new int[BlockCount];
@@ -141,12 +149,12 @@ public sealed class KvCache
             int destination = fromRow + i, source = keptRows[i];
             if (destination == source) continue;
             MakeBlockWritable(table, destination >> _blockShift);
-            int to = PhysicalRow(table, destination), from = PhysicalRow(table, source);
             for (int l = 0; l < LayerCount; l++)
-            {
-                Array.Copy(_keys[l], (long)from * KeyDimension, _keys[l], (long)to * KeyDimension, KeyDimension);
-                Array.Copy(_values[l], (long)from * ValueDimension, _values[l], (long)to * ValueDimension, ValueDimension);
-            }
+                for (int h = 0; h < KvHeadCount; h++)
+                {
+                    Array.Copy(_keys[l], KeyIndex(table, source, h), _keys[l], KeyIndex(table, destination, h), KeyLength);
+                    Array.Copy(_values[l], ValueIndex(table, source, h), _values[l], ValueIndex(table, destination, h), ValueLength);
+                }
         }
 
         for (int l = 0; l < LayerCount; l++)
@@ -185,9 +193,25 @@ public sealed class KvCache
     internal float[] Keys(int layer) => _keys[layer];
     internal float[] Values(int layer) => _values[layer];
 
-    /// <summary>Index of a sequence row in the per-layer key/value arrays (multiply by the row size).</summary>
-    internal int PhysicalRow(KvBlockTable table, int row) =>
-        (table.Blocks[row >> _blockShift] << _blockShift) | (row & (BlockSize - 1));
+    /// <summary>Index in a layer's key array of head <paramref name="kvHead"/> of a sequence row.</summary>
+    internal long KeyIndex(KvBlockTable table, int row, int kvHead) =>
+        ((((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) << _blockShift) + (row & (BlockSize - 1))) * KeyLength;
+
+    /// <summary>Index in a layer's value array of head <paramref name="kvHead"/> of a sequence row.</summary>
+    internal long ValueIndex(KvBlockTable table, int row, int kvHead) =>
+        ((((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) << _blockShift) + (row & (BlockSize - 1))) * ValueLength;
+
+    /// <summary>Stores a row's keys and values (all heads, head after head) for one layer.</summary>
+    internal void WriteRow(int layer, KvBlockTable table, int row, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
+    {
+        var keys = _keys[layer];
+        var values = _values[layer];
+        for (int h = 0; h < KvHeadCount; h++)
+        {
+            key.Slice(h * KeyLength, KeyLength).CopyTo(keys.AsSpan((int)KeyIndex(table, row, h), KeyLength));
+            value.Slice(h * ValueLength, ValueLength).CopyTo(values.AsSpan((int)ValueIndex(table, row, h), ValueLength));
+        }
+    }
 
     /// <summary>Free blocks needed to grow a sequence to <paramref name="newLength"/> rows.</summary>
     internal int BlocksNeededToGrow(KvBlockTable table, int newLength)

@@ -17,8 +17,6 @@ public sealed class ModelRunner
 
     // Activations, one row per batch token.
     readonly float[] _residual, _normed, _query, _key, _value, _attention, _gate, _up, _projection, _ropeAngles;
-    // Attention scores of one query head over everything it can see.
-    readonly float[] _scores;
     // Output head inputs and logits, one row per requested row.
     readonly float[] _logitInput, _logits;
 
@@ -52,7 +50,7 @@ public sealed class ModelRunner
         MaxBatchTokens = options.MaxBatchTokens;
         MaxLogitRows = options.MaxLogitRows > 0 ? options.MaxLogitRows : Math.Min(MaxBatchTokens, 64);
         int kvTokens = options.KvCacheTokens > 0 ? options.KvCacheTokens : ContextLength;
-        Cache = new KvCache(_c.LayerCount, _c.KeyValueDimension, _c.ValueDimension, kvTokens, ContextLength,
+        Cache = new KvCache(_c.LayerCount, _c.KvHeadCount, _c.KeyLength, _c.ValueLength, kvTokens, ContextLength,
             options.MaxSequences, options.KvBlockSize);
 
         int n = MaxBatchTokens;
@@ -66,7 +64,6 @@ public sealed class ModelRunner
         _up = new float[n * _c.FeedForwardLength];
         _projection = new float[n * _c.EmbeddingLength];
         _ropeAngles = new float[n * _c.RopeDimensionCount];
-        _scores = new float[ContextLength];
         _logitInput = new float[MaxLogitRows * _c.EmbeddingLength];
         _logits = new float[(long)MaxLogitRows * _c.VocabularySize];
 
@@ -85,7 +82,7 @@ public sealed class ModelRunner
         _allRows = new int[n];
         for (int i = 0; i < n; i++) _allRows[i] = i;
         _logitRows = new int[n];
-        _attentionWork = new AttentionWork(ComputePool.Shared.ThreadCount, ContextLength);
+        _attentionWork = new AttentionWork(ComputePool.Shared.ThreadCount, _c.HeadCount / _c.KvHeadCount, ContextLength);
     }
 
     /// <summary>Runs the whole model on the batch; afterwards <see cref="Logits"/> gives the requested rows.</summary>
@@ -314,8 +311,6 @@ public sealed class ModelRunner
         AddBias(_key, w.KeyBias, n);
         AddBias(_value, w.ValueBias, n);
 
-        var keys = Cache.Keys(layer);
-        var values = Cache.Values(layer);
         for (int r = 0; r < n; r++)
         {
             var q = _query.AsSpan(r * qDim, qDim);
@@ -326,9 +321,7 @@ public sealed class ModelRunner
             Rope.Apply(q, _c.HeadCount, headSize, ropeDims, _c.RopeStyle, angles);
             Rope.Apply(k, _c.KvHeadCount, headSize, ropeDims, _c.RopeStyle, angles);
 
-            int physical = Cache.PhysicalRow(_rowTable[r], _rowCacheRow[r]);
-            k.CopyTo(keys.AsSpan(physical * kvDim, kvDim));
-            _value.AsSpan(r * vDim, vDim).CopyTo(values.AsSpan(physical * vDim, vDim));
+            Cache.WriteRow(layer, _rowTable[r], _rowCacheRow[r], k, _value.AsSpan(r * vDim, vDim));
         }
 
         // Attention needs every row's keys in the cache first: a token sees its ancestors in the batch.
@@ -344,8 +337,8 @@ public sealed class ModelRunner
         work.ExtraStart = _rowExtraStart;
         work.ExtraCount = _rowExtraCount;
         work.ExtraRows = _extraRows;
-        work.HeadCount = _c.HeadCount;
-        work.KvGroup = _c.HeadCount / _c.KvHeadCount;
+        work.KvHeadCount = _c.KvHeadCount;
+        work.GroupSize = _c.HeadCount / _c.KvHeadCount;
         work.HeadSize = headSize;
         work.ValueSize = valueSize;
         work.QueryStride = qDim;
