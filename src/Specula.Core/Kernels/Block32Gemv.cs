@@ -55,6 +55,7 @@ internal unsafe struct Q8_0Chunk : IBlock32Chunk
 /// </summary>
 internal static unsafe class Block32Gemv
 {
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> ScaleLanes(float* table, byte* firstBlock, int blockBytes) =>
         Avx512F.InsertVector256(Vector512.Create(table[*(ushort*)firstBlock]),
@@ -81,6 +82,7 @@ internal static unsafe class Block32Gemv
             Vector512<float> acc = default;
             for (int c = 0; c < wholeChunks; c++)
             {
+                Sse.Prefetch0(r + (long)c * 2 * TChunk.BlockBytes + KernelOptions.PrefetchBytes);
                 var xv = Vector512.Load(xq + 64 * c);
                 var negX = TFormat.Signed ? -xv : default;
                 var correction = TFormat.Offset != 0 ? Int8Dot.Quads(offset, xv, ones) : default;

@@ -99,7 +99,8 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     /// per token is cheaper than writing and rereading the decoded rows.</summary>
     const int FusedTokenLimit = 3;
 
-    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q8_0;
+    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q8_0
+        or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
     void RunFused(WeightMatrix w)
     {
@@ -121,6 +122,24 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                             break;
                         case GgmlType.Q4_1:
                             Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            break;
+                        case GgmlType.F32:
+                            FloatGemv.Dot<F32Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
+                            break;
+                        case GgmlType.F16:
+                            FloatGemv.Dot<F16Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
+                            break;
+                        case GgmlType.BF16:
+                            FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
+                            break;
+                        case GgmlType.Q4_K:
+                            KQuantGemv.Dot<Q4_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            break;
+                        case GgmlType.Q5_K:
+                            KQuantGemv.Dot<Q5_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            break;
+                        case GgmlType.Q6_K:
+                            KQuantGemv.Dot<Q6_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
                             break;
                         default:
                             Block32Gemv.Dot<Q8_0Format, Q8_0Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);

@@ -116,6 +116,49 @@ public class MatMulTests
         }
     }
 
+    /// <summary>One to three tokens take the register-decoding matrix-vector kernels where the machine has them.</summary>
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void FewTokenPathMatchesReference(GgmlType type)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows, columns, seed: 31 + (int)type);
+        for (int tokens = 1; tokens <= 3; tokens++)
+        {
+            var x = TestWeights.RandomActivations(tokens, columns, seed: 17 + tokens);
+            AssertClose(Reference(w, x, tokens), Fast(w, x, tokens), $"{type}, {tokens} token(s)");
+        }
+    }
+
+    /// <summary>Every quantized value, scale and minimum at its largest magnitude, activations at ±127: the
+    /// integer steps must neither saturate nor overflow.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q4_1)]
+    [InlineData(GgmlType.Q5_0)]
+    [InlineData(GgmlType.Q5_1)]
+    [InlineData(GgmlType.Q2_K)]
+    [InlineData(GgmlType.Q3_K)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q5_K)]
+    [InlineData(GgmlType.Q6_K)]
+    public unsafe void SaturatedBlocksAreExact(GgmlType type)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows, columns, seed: 3, fill: 0xFF);
+        foreach (int tokens in new[] { 1, 5 })
+        {
+            var x = new float[tokens * columns];
+            for (int i = 0; i < x.Length; i++) x[i] = (i / 3 % 2 == 0 ? 3f : -3f) * (1 + i % 5 * 1e-3f);
+            var expected = Reference(w, x, tokens);
+            foreach (int width in new[] { 512, 256, 128 })
+            {
+                using var _ = new VectorWidthScope(width);
+                AssertClose(expected, Fast(w, x, tokens), $"{type}, {tokens} token(s) at {width} bits");
+            }
+        }
+    }
+
     [Fact]
     public unsafe void LargeQ8_0WeightsOfMinus128AreExact()
     {

@@ -12,13 +12,15 @@ sealed unsafe class TestWeights : IDisposable
     public WeightMatrix Matrix { get; }
     public byte[] Bytes { get; }
 
-    public TestWeights(GgmlType type, int rows, int columns, int seed)
+    /// <param name="fill">When set, every byte other than the scales takes this value instead of a random one.</param>
+    public TestWeights(GgmlType type, int rows, int columns, int seed, byte? fill = null)
     {
         var info = GgmlTypeInfo.Get(type);
         long rowBytes = info.RowBytes(columns);
         Bytes = new byte[rowBytes * rows];
         var random = new Random(seed);
-        random.NextBytes(Bytes);
+        if (fill is byte value) Bytes.AsSpan().Fill(value);
+        else random.NextBytes(Bytes);
         int blockBytes = info.BytesPerBlock;
         for (long offset = 0; offset < Bytes.Length; offset += blockBytes)
             FixBlock(type, Bytes.AsSpan((int)offset, blockBytes), random);
