@@ -4,14 +4,17 @@ namespace Specula.Runtime;
 
 /// <summary>
 /// The attention of one layer for a batch, spread over a <see cref="ComputePool"/>: work items are
-/// (row, key/value head) pairs taken from an atomic counter; each is computed wholly by one thread with
-/// <see cref="Attention.Group"/>, so the result does not depend on the thread count. Reused across calls.
+/// (row, key/value head) pairs taken from an atomic counter, each computed by one thread with
+/// <see cref="Attention.Group"/>. When there are fewer items than threads (a decode step of a model with few
+/// key/value heads), each group of query heads is split into equal parts, one item each; a head's result is
+/// computed the same way however its group is split, so nothing depends on the thread count. Reused.
 /// </summary>
 sealed class AttentionWork : IParallelWork
 {
     float[][] _scores; // one buffer per thread: group x context length
     readonly int _scoresLength;
     int _next;
+    int _parts, _headsPerPart;
 
     // Inputs of the current call.
     public KvCache Cache = null!;
@@ -44,24 +47,35 @@ sealed class AttentionWork : IParallelWork
         _next = 0;
         // The shared pool can be reconfigured with more threads after this runner was built.
         if (pool.ThreadCount > _scores.Length) _scores = Allocate(pool.ThreadCount);
-        if (RowCount * KvHeadCount <= 1) Execute(0, 1);
+        _parts = 1;
+        while (RowCount * KvHeadCount * _parts < pool.ThreadCount && _parts < GroupSize)
+        {
+            // Next divisor of the group size.
+            int next = _parts + 1;
+            while (GroupSize % next != 0) next++;
+            _parts = next;
+        }
+        _headsPerPart = GroupSize / _parts;
+        if (RowCount * KvHeadCount * _parts <= 1) Execute(0, 1);
         else pool.Run(this);
     }
 
     public void Execute(int threadIndex, int threadCount)
     {
         var scores = _scores[threadIndex];
-        int total = RowCount * KvHeadCount;
-        int groupQuery = GroupSize * HeadSize, groupOutput = GroupSize * ValueSize;
+        int parts = _parts, heads = _headsPerPart;
+        int total = RowCount * KvHeadCount * parts;
         for (int item = Interlocked.Increment(ref _next) - 1; item < total; item = Interlocked.Increment(ref _next) - 1)
         {
-            int i = item / KvHeadCount, kvHead = item % KvHeadCount;
+            int i = item / (KvHeadCount * parts), rest = item % (KvHeadCount * parts);
+            int kvHead = rest / parts, part = rest % parts;
+            int firstHead = kvHead * GroupSize + part * heads;
             int r = Rows[i];
             Attention.Group(
-                Query.AsSpan(r * QueryStride + kvHead * groupQuery, groupQuery), GroupSize, HeadSize, Scale,
+                Query.AsSpan(r * QueryStride + firstHead * HeadSize, heads * HeadSize), heads, HeadSize, Scale,
                 Cache, RowTable[r], Layer, kvHead, ValueSize,
                 VisiblePrefix[r], ExtraRows.AsSpan(ExtraStart[r], ExtraCount[r]),
-                scores, Output.AsSpan(i * OutputStride + kvHead * groupOutput, groupOutput));
+                scores, Output.AsSpan(i * OutputStride + firstHead * ValueSize, heads * ValueSize));
         }
     }
 }

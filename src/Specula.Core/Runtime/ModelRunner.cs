@@ -22,7 +22,7 @@ public sealed class ModelRunner
 
     // Per-row bookkeeping of the current batch.
     readonly KvBlockTable[] _rowTable;
-    readonly int[] _rowCacheRow, _rowVisiblePrefix, _rowExtraStart, _rowExtraCount, _rowLogitIndex, _rowLocalBase;
+    readonly int[] _rowCacheRow, _rowVisiblePrefix, _rowExtraStart, _rowExtraCount, _rowLogitIndex;
     readonly int[] _sequenceStartLength, _sequenceRowBase, _rowsByLocal;
     int[] _extraRows;
     int _lastBatchCount;
@@ -55,7 +55,7 @@ public sealed class ModelRunner
 
         int n = MaxBatchTokens;
         _residual = new float[n * _c.EmbeddingLength];
-        _normed = new float[n * Math.Max(_c.EmbeddingLength, _c.AttentionOutputDimension)];
+        _normed = new float[n * _c.EmbeddingLength];
         _query = new float[n * _c.QueryDimension];
         _key = new float[n * _c.KeyValueDimension];
         _value = new float[n * _c.ValueDimension];
@@ -73,7 +73,6 @@ public sealed class ModelRunner
         _rowExtraStart = new int[n];
         _rowExtraCount = new int[n];
         _rowLogitIndex = new int[n];
-        _rowLocalBase = new int[n];
         _sequenceStartLength = new int[n];
         _sequenceRowBase = new int[n];
         _rowsByLocal = new int[n];

@@ -6,19 +6,19 @@ using Xunit;
 
 namespace Specula.Tests.Runtime;
 
-/// <summary>The batch-shape contract on quantized GQA models (Qwen3 layout, 8 heads over 2 KV heads, K-quant
-/// and Q8_0 weights): the matrix kernels take different paths for one token and for many, and attention runs
+/// <summary>The batch-shape contract on quantized GQA models (Qwen3 layout, 8 heads over 2 or 1 KV heads,
+/// K-quant and Q8_0 weights): the matrix kernels take different paths for one token and for many, and attention runs
 /// on several threads; logits must still be bit-identical.</summary>
 public class QuantizedBatchInvarianceTests(SyntheticModelFiles files) : IClassFixture<SyntheticModelFiles>
 {
-    static SyntheticModelSpec Spec(GgmlType type) => new()
+    static SyntheticModelSpec Spec(GgmlType type, int kvHeads) => new()
     {
         Architecture = ModelArchitecture.Qwen3,
         EmbeddingLength = 256,
         LayerCount = 2,
         FeedForwardLength = 512,
         HeadCount = 8,
-        KvHeadCount = 2,
+        KvHeadCount = kvHeads,
         HeadDimension = 64,
         VocabularySize = 600,
         TensorType = type,
@@ -26,12 +26,15 @@ public class QuantizedBatchInvarianceTests(SyntheticModelFiles files) : IClassFi
         Seed = 11,
     };
 
+    /// <remarks>With one key/value head (multi-query attention) a decode step has a single (row, KV head)
+    /// item, so its query heads are split across threads, while a batch computes each group whole.</remarks>
     [Theory]
-    [InlineData(GgmlType.Q4_K)]
-    [InlineData(GgmlType.Q8_0)]
-    public void OneBatchChunksTokenByTokenAndTreeNodesAgreeBitForBit(GgmlType type)
+    [InlineData(GgmlType.Q4_K, 2)]
+    [InlineData(GgmlType.Q8_0, 2)]
+    [InlineData(GgmlType.Q8_0, 1)]
+    public void OneBatchChunksTokenByTokenAndTreeNodesAgreeBitForBit(GgmlType type, int kvHeads)
     {
-        using var model = TransformerModel.Load(files.PathFor(Spec(type)));
+        using var model = TransformerModel.Load(files.PathFor(Spec(type, kvHeads)));
         var options = new RunnerOptions { ContextLength = 256, MaxBatchTokens = 64, MaxLogitRows = 64 };
         var prompt = Enumerable.Range(0, 40).Select(i => (i * 37 + 5) % 600).ToArray();
 
