@@ -51,55 +51,11 @@ public struct BlockQ4_K
     {
         var blocks = MemoryMarshal.Cast<byte, BlockQ4_K>(dst);
         Span<byte> L = stackalloc byte[Elements];
-        Span<byte> Laux = stackalloc byte[32];
-        Span<float> weights = stackalloc float[32];
-        Span<float> mins = stackalloc float[Elements / 32];
-        Span<float> groupScales = stackalloc float[Elements / 32];
 
         for (int b = 0; b < blocks.Length; b++)
         {
-            ReadOnlySpan<float> x = src.Slice(b * Elements, Elements);
             ref BlockQ4_K block = ref blocks[b];
-            Span<byte> scales = block.Scales;
-
-            float maxScale = 0, maxMin = 0;
-            for (int g = 0; g < Elements / 32; g++)
-            {
-                ReadOnlySpan<float> xg = x.Slice(32 * g, 32);
-                // Weights favour large values, relative to the group's RMS.
-                float sumX2 = 0;
-                for (int l = 0; l < 32; l++) sumX2 += xg[l] * xg[l];
-                float avX = MathF.Sqrt(sumX2 / 32);
-                for (int l = 0; l < 32; l++) weights[l] = avX + MathF.Abs(xg[l]);
-                groupScales[g] = KQuantSearch.MakeQkx2Quants(xg, 15, weights, L.Slice(32 * g, 32), out mins[g], Laux, -1f, 0.1f, 20, false);
-                if (groupScales[g] > maxScale) maxScale = groupScales[g];
-                if (mins[g] > maxMin) maxMin = mins[g];
-            }
-
-            float invScale = maxScale > 0 ? 63f / maxScale : 0f;
-            float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-            for (int g = 0; g < Elements / 32; g++)
-            {
-                byte ls = Math.Min((byte)63, (byte)QuantMath.NearestInt(invScale * groupScales[g]));
-                byte lm = Math.Min((byte)63, (byte)QuantMath.NearestInt(invMin * mins[g]));
-                ScaleMinK4.Set(g, scales, ls, lm);
-            }
-            block.D = Fp16.FromFloat(maxScale / 63f);
-            block.Dmin = Fp16.FromFloat(maxMin / 63f);
-
-            // Requantize against the scales as stored.
-            for (int g = 0; g < Elements / 32; g++)
-            {
-                ScaleMinK4.Get(g, scales, out byte sc, out byte m);
-                float d = Fp16.ToFloat(block.D) * sc;
-                if (d == 0) continue;
-                float dm = Fp16.ToFloat(block.Dmin) * m;
-                for (int i = 0; i < 32; i++)
-                {
-                    int l = QuantMath.NearestInt((x[32 * g + i] + dm) / d);
-                    L[32 * g + i] = (byte)Math.Max(0, Math.Min(15, l));
-                }
-            }
+            ScaleMinK4.QuantizeSuperBlock(src.Slice(b * Elements, Elements), 15, -1f, 20, block.Scales, out block.D, out block.Dmin, L);
 
             Span<byte> qs = block.Qs;
             for (int chunk = 0; chunk < 4; chunk++)

@@ -40,4 +40,60 @@ public static class ScaleMinK4
             q[j] |= (byte)((min >> 4) << 6);
         }
     }
+
+    /// <summary>
+    /// The part of ggml's quantize_row_q4_K_ref / quantize_row_q5_K_ref that the two share, for one
+    /// 256-element super-block: search each 32-element group's scale and minimum (weighted towards large
+    /// values), store them as 6-bit numbers relative to the super-block's <paramref name="d"/> and
+    /// <paramref name="dmin"/>, then requantize every element against the scales as stored, into
+    /// <paramref name="levels"/> (0..<paramref name="maxLevel"/>).
+    /// </summary>
+    internal static void QuantizeSuperBlock(ReadOnlySpan<float> x, int maxLevel, float rmin, int searchSteps,
+                                            Span<byte> scales, out Half d, out Half dmin, Span<byte> levels)
+    {
+        const int Groups = 8;
+        Span<byte> scratch = stackalloc byte[32];
+        Span<float> weights = stackalloc float[32];
+        Span<float> mins = stackalloc float[Groups];
+        Span<float> groupScales = stackalloc float[Groups];
+
+        float maxScale = 0, maxMin = 0;
+        for (int g = 0; g < Groups; g++)
+        {
+            ReadOnlySpan<float> xg = x.Slice(32 * g, 32);
+            // Weights favour large values, relative to the group's RMS.
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) sumX2 += xg[l] * xg[l];
+            float avX = MathF.Sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) weights[l] = avX + MathF.Abs(xg[l]);
+            groupScales[g] = KQuantSearch.MakeQkx2Quants(xg, maxLevel, weights, levels.Slice(32 * g, 32), out mins[g], scratch, rmin, 0.1f, searchSteps, false);
+            if (groupScales[g] > maxScale) maxScale = groupScales[g];
+            if (mins[g] > maxMin) maxMin = mins[g];
+        }
+
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        for (int g = 0; g < Groups; g++)
+        {
+            byte ls = Math.Min((byte)63, (byte)QuantMath.NearestInt(invScale * groupScales[g]));
+            byte lm = Math.Min((byte)63, (byte)QuantMath.NearestInt(invMin * mins[g]));
+            Set(g, scales, ls, lm);
+        }
+        d = Fp16.FromFloat(maxScale / 63f);
+        dmin = Fp16.FromFloat(maxMin / 63f);
+
+        // Requantize against the scales as stored.
+        for (int g = 0; g < Groups; g++)
+        {
+            Get(g, scales, out byte sc, out byte m);
+            float dg = Fp16.ToFloat(d) * sc;
+            if (dg == 0) continue;
+            float dm = Fp16.ToFloat(dmin) * m;
+            for (int i = 0; i < 32; i++)
+            {
+                int l = QuantMath.NearestInt((x[32 * g + i] + dm) / dg);
+                levels[32 * g + i] = (byte)Math.Max(0, Math.Min(maxLevel, l));
+            }
+        }
+    }
 }
