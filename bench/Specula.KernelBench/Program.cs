@@ -24,9 +24,16 @@ foreach (var type in options.Types)
 {
     var shapes = options.Shapes();
     var matrices = new List<RandomMatrix>();
+    double setupSeconds = 0;
     for (int layer = 0; layer < options.Layers; layer++)
         foreach (var (rows, columns) in shapes)
-            matrices.Add(new RandomMatrix(type, rows, columns, seed: matrices.Count + 1));
+        {
+            var m = new RandomMatrix(type, rows, columns, seed: matrices.Count + 1);
+            matrices.Add(m);
+            setupSeconds += m.ConstructionSeconds;
+        }
+    if (Environment.GetEnvironmentVariable("KB_DEBUG") == "1")
+        Console.WriteLine(string.Create(c, $"{type}: WeightMatrix construction {setupSeconds:F3} s"));
     long bytes = 0, macs = 0;
     int maxColumns = 0, maxRows = 0;
     foreach (var m in matrices)
@@ -98,8 +105,13 @@ sealed unsafe class RandomMatrix : IDisposable
         random.NextBytes(span);
         for (long offset = 0; offset < total; offset += info.BytesPerBlock)
             FixBlock(type, span.Slice((int)offset, info.BytesPerBlock), random);
+        long start = Stopwatch.GetTimestamp();
         Matrix = new WeightMatrix($"bench.{type}", type, rows, columns, _data);
+        ConstructionSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
+
+    /// <summary>Time the WeightMatrix constructor took (row tiling of Q4_0 / Q8_0).</summary>
+    public double ConstructionSeconds { get; }
 
     static void Half(Span<byte> at, float value) =>
         BinaryPrimitives.WriteUInt16LittleEndian(at, BitConverter.HalfToUInt16Bits((Half)value));

@@ -92,6 +92,8 @@ public static unsafe class ActivationQuantizer
         float* scales = dst.ScaleRow(token);
         float* sums = dst.SumRow(token);
         float* lanes = dst.ScaleLaneRow(token);
+        int* intSums = dst.IntSumRow(token);
+        int* nibbleOffsets = dst.NibbleOffsetRow(token);
         int blocks = dst.Columns / 32;
         for (int b = 0; b < blocks; b++)
         {
@@ -115,11 +117,13 @@ public static unsafe class ActivationQuantizer
             Vector256.Narrow(s16a, s16b).Store(q + b * 32);
             scales[b] = (float)(Half)d;
             Vector256.Create(scales[b]).Store(lanes + 8 * b);
-            if (withSums)
-            {
-                int sum = Vector256.Sum(i0 + i1 + i2 + i3);
-                sums[b] = (float)(Half)(d * sum);
-            }
+            var columnSums = i0 + i1 + i2 + i3; // lane l: values l, l+8, l+16, l+24
+            int sum = Vector256.Sum(columnSums);
+            intSums[b] = sum;
+            int evenPairs = columnSums[0] + columnSums[1] + columnSums[4] + columnSums[5];
+            int oddPairs = columnSums[2] + columnSums[3] + columnSums[6] + columnSums[7];
+            nibbleOffsets[b] = (ushort)(short)(-8 * evenPairs) | ((int)(ushort)(short)(-8 * oddPairs) << 16);
+            if (withSums) sums[b] = (float)(Half)(d * sum);
         }
         // Padding to a whole 64-value chunk contributes nothing.
         for (int b = blocks; b < dst.BlocksPerRow; b++)
@@ -127,6 +131,8 @@ public static unsafe class ActivationQuantizer
             Vector256<sbyte>.Zero.Store(q + b * 32);
             scales[b] = 0;
             sums[b] = 0;
+            intSums[b] = 0;
+            nibbleOffsets[b] = 0;
             Vector256<float>.Zero.Store(lanes + 8 * b);
         }
     }

@@ -13,16 +13,16 @@ internal unsafe interface IBlock32Chunk
     static abstract Vector512<byte> Values(byte* firstBlock);
 }
 
-internal unsafe struct Q4_0Chunk : IBlock32Chunk
+internal unsafe struct Q4_1Chunk : IBlock32Chunk
 {
-    public static int BlockBytes => 18;
+    public static int BlockBytes => 20;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Values(byte* firstBlock) => Nibbles(firstBlock + 2, firstBlock + 2 + 18);
+    public static Vector512<byte> Values(byte* firstBlock) => Nibbles(firstBlock + 4, firstBlock + 4 + 20);
 
     /// <summary>[q0 | q1] and their high nibbles, reordered to q0 low, q0 high, q1 low, q1 high.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<byte> Nibbles(byte* q0, byte* q1)
+    static Vector512<byte> Nibbles(byte* q0, byte* q1)
     {
         var packed = Avx2.InsertVector128(Vector128.Load(q0).ToVector256Unsafe(), Vector128.Load(q1), 1);
         var both = Avx512F.InsertVector256(packed.ToVector512Unsafe(), Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte(), 1);
@@ -31,25 +31,8 @@ internal unsafe struct Q4_0Chunk : IBlock32Chunk
     }
 }
 
-internal unsafe struct Q4_1Chunk : IBlock32Chunk
-{
-    public static int BlockBytes => 20;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Values(byte* firstBlock) => Q4_0Chunk.Nibbles(firstBlock + 4, firstBlock + 4 + 20);
-}
-
-internal unsafe struct Q8_0Chunk : IBlock32Chunk
-{
-    public static int BlockBytes => 34;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> Values(byte* firstBlock) =>
-        Avx512F.InsertVector256(Vector256.Load(firstBlock + 2).ToVector512Unsafe(), Vector256.Load(firstBlock + 2 + 34), 1);
-}
-
 /// <summary>
-/// Matrix-vector products for few tokens on the 512-bit path: the weight rows are read once, decoded in
+/// Matrix-vector products for few tokens of Q4_1 on the 512-bit path: the weight rows are read once, decoded in
 /// registers (no scratch) and multiplied with each token. Same per-lane arithmetic as
 /// <see cref="Block32Kernels"/>, so results are bit-identical to the decoded path.
 /// </summary>
@@ -84,33 +67,21 @@ internal static unsafe class Block32Gemv
             {
                 Sse.Prefetch0(r + (long)c * 2 * TChunk.BlockBytes + KernelOptions.PrefetchBytes);
                 var xv = Vector512.Load(xq + 64 * c);
-                var negX = TFormat.Signed ? -xv : default;
                 var correction = TFormat.Offset != 0 ? Int8Dot.Quads(offset, xv, ones) : default;
                 var xScale = Vector512.Load(xs + 16 * c);
-                acc = Step<TFormat, TChunk>(table, r + (long)c * 2 * TChunk.BlockBytes, xv, negX, correction, xScale, acc);
+                acc = Step<TFormat, TChunk>(table, r + (long)c * 2 * TChunk.BlockBytes, xv, correction, xScale, acc);
             }
             y[k] = Finish<TFormat, TChunk>(r, blocks, xq, xs, acc, x, token);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Step<TFormat, TChunk>(float* table, byte* chunk, Vector512<sbyte> xv, Vector512<sbyte> negX,
+    static Vector512<float> Step<TFormat, TChunk>(float* table, byte* chunk, Vector512<sbyte> xv,
         Vector512<int> correction, Vector512<float> xScale, Vector512<float> acc)
         where TFormat : struct, IBlock32Format where TChunk : struct, IBlock32Chunk
     {
-        var ones = Vector512.Create((short)1);
-        Vector512<int> lanes;
-        var values = TChunk.Values(chunk);
-        if (TFormat.Signed)
-        {
-            var (magnitude, signedX) = Int8Dot.MoveSign(values.AsSByte(), xv, negX);
-            lanes = Int8Dot.Quads(magnitude, signedX, ones);
-        }
-        else
-        {
-            lanes = Int8Dot.Quads(values, xv, ones);
-            if (TFormat.Offset != 0) lanes -= correction;
-        }
+        var lanes = Int8Dot.Quads(TChunk.Values(chunk), xv, Vector512.Create((short)1));
+        if (TFormat.Offset != 0) lanes -= correction;
         var scale = ScaleLanes(table, chunk, TChunk.BlockBytes) * xScale;
         return Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(lanes), scale, acc);
     }
@@ -131,12 +102,11 @@ internal static unsafe class Block32Gemv
             int c = blocks / 2;
             var xv = Vector512.Load(xq + 64 * c);
             var ones = Vector512.Create((short)1);
-            var negX = TFormat.Signed ? -xv : default;
             var correction = TFormat.Offset != 0 ? Int8Dot.Quads(Vector512.Create(TFormat.Offset), xv, ones) : default;
             var xScale = Vector512.Load(xs + 16 * c);
             // The padded second block has scale 0 (table[0] = 0) and values 0 (or offset-only nibbles,
             // which the zero scale cancels exactly as the zero scratch does).
-            acc = Step<TFormat, TChunk>(HalfTable.Values, padded, xv, negX, correction, xScale, acc);
+            acc = Step<TFormat, TChunk>(HalfTable.Values, padded, xv, correction, xScale, acc);
         }
         float result = LaneSum.Of16(acc);
         if (TFormat.HasMin)

@@ -7,21 +7,18 @@ namespace Specula.Kernels;
 /// <summary>How a 32-value block type's decoded bytes relate to its values.</summary>
 internal interface IBlock32Format
 {
-    /// <summary>The bytes are signed values (Q8_0) rather than unsigned ones.</summary>
-    static abstract bool Signed { get; }
-    /// <summary>Value = byte − Offset (Q4_0: 8, Q5_0: 16).</summary>
+    /// <summary>Value = byte − Offset (Q5_0: 16).</summary>
     static abstract byte Offset { get; }
     /// <summary>Value = d·q + m (Q4_1, Q5_1): adds Σ m·s over the blocks.</summary>
     static abstract bool HasMin { get; }
 }
 
-internal struct Q4_0Format : IBlock32Format { public static bool Signed => false; public static byte Offset => 8; public static bool HasMin => false; }
-internal struct Q5_0Format : IBlock32Format { public static bool Signed => false; public static byte Offset => 16; public static bool HasMin => false; }
-internal struct Q8_0Format : IBlock32Format { public static bool Signed => true; public static byte Offset => 0; public static bool HasMin => false; }
-internal struct MinFormat : IBlock32Format { public static bool Signed => false; public static byte Offset => 0; public static bool HasMin => true; }
+internal struct Q5_0Format : IBlock32Format { public static byte Offset => 16; public static bool HasMin => false; }
+internal struct MinFormat : IBlock32Format { public static byte Offset => 0; public static bool HasMin => true; }
 
 /// <summary>
-/// Dot products of decoded 32-value block rows (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) with Q8_0/Q8_1 activations.
+/// Dot products of decoded 32-value block rows (Q4_1, Q5_0, Q5_1) with Q8_0/Q8_1 activations (Q4_0 and Q8_0
+/// use <see cref="TileKernels"/>).
 /// Per 64-value chunk (two blocks) every width computes the same sixteen exact int32 lanes (lane i: values
 /// 4i..4i+3, minus the offset times their activation sum), converts them to float and accumulates
 /// lane += lane_int · (weight scale · activation scale) with one fused multiply-add; then
@@ -61,22 +58,12 @@ internal static unsafe class Block32Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Step512<TFormat>(byte* wq, float* wScale, Vector512<sbyte> xv, Vector512<sbyte> negX,
+    static Vector512<float> Step512<TFormat>(byte* wq, float* wScale, Vector512<sbyte> xv,
         Vector512<int> correction, Vector512<float> xScale, Vector512<float> acc)
         where TFormat : struct, IBlock32Format
     {
-        Vector512<int> lanes;
-        var ones = Vector512.Create((short)1);
-        if (TFormat.Signed)
-        {
-            var (magnitude, signedX) = Int8Dot.MoveSign(Vector512.Load((sbyte*)wq), xv, negX);
-            lanes = Int8Dot.Quads(magnitude, signedX, ones);
-        }
-        else
-        {
-            lanes = Int8Dot.Quads(Vector512.Load(wq), xv, ones);
-            if (TFormat.Offset != 0) lanes -= correction;
-        }
+        var lanes = Int8Dot.Quads(Vector512.Load(wq), xv, Vector512.Create((short)1));
+        if (TFormat.Offset != 0) lanes -= correction;
         var scale = Vector512.Load(wScale) * xScale;
         return Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(lanes), scale, acc);
     }
@@ -100,13 +87,12 @@ internal static unsafe class Block32Kernels
         for (int c = 0; c < w.Chunks; c++)
         {
             var xv = Vector512.Load(xq + 64 * c);
-            var negX = TFormat.Signed ? -xv : default;
             var correction = Correction512<TFormat>(xv);
             var xScale = ActivationScales512(xs, c);
-            acc0 = Step512<TFormat>(q0 + 64 * c, s0 + 16 * c, xv, negX, correction, xScale, acc0);
-            acc1 = Step512<TFormat>(q1 + 64 * c, s1 + 16 * c, xv, negX, correction, xScale, acc1);
-            acc2 = Step512<TFormat>(q2 + 64 * c, s2 + 16 * c, xv, negX, correction, xScale, acc2);
-            acc3 = Step512<TFormat>(q3 + 64 * c, s3 + 16 * c, xv, negX, correction, xScale, acc3);
+            acc0 = Step512<TFormat>(q0 + 64 * c, s0 + 16 * c, xv, correction, xScale, acc0);
+            acc1 = Step512<TFormat>(q1 + 64 * c, s1 + 16 * c, xv, correction, xScale, acc1);
+            acc2 = Step512<TFormat>(q2 + 64 * c, s2 + 16 * c, xv, correction, xScale, acc2);
+            acc3 = Step512<TFormat>(q3 + 64 * c, s3 + 16 * c, xv, correction, xScale, acc3);
         }
         y[0] = LaneSum.Of16(acc0) + MinTerm<TFormat>(w, row, x, token);
         y[1] = LaneSum.Of16(acc1) + MinTerm<TFormat>(w, row + 1, x, token);
@@ -125,8 +111,7 @@ internal static unsafe class Block32Kernels
         for (int c = 0; c < w.Chunks; c++)
         {
             var xv = Vector512.Load(xq + 64 * c);
-            var negX = TFormat.Signed ? -xv : default;
-            acc = Step512<TFormat>(q + 64 * c, s + 16 * c, xv, negX, Correction512<TFormat>(xv), ActivationScales512(xs, c), acc);
+            acc = Step512<TFormat>(q + 64 * c, s + 16 * c, xv, Correction512<TFormat>(xv), ActivationScales512(xs, c), acc);
         }
         return LaneSum.Of16(acc) + MinTerm<TFormat>(w, row, x, token);
     }
@@ -146,17 +131,8 @@ internal static unsafe class Block32Kernels
             for (int half = 0; half < 2; half++)
             {
                 var xv = Vector256.Load(xq + 64 * c + 32 * half);
-                Vector256<int> lanes;
-                if (TFormat.Signed)
-                {
-                    var (magnitude, signedX) = Int8Dot.MoveSign(Vector256.Load((sbyte*)q + 64 * c + 32 * half), xv);
-                    lanes = Int8Dot.Quads(magnitude, signedX, ones);
-                }
-                else
-                {
-                    lanes = Int8Dot.Quads(Vector256.Load(q + 64 * c + 32 * half), xv, ones);
-                    if (TFormat.Offset != 0) lanes -= Int8Dot.Quads(offset, xv, ones);
-                }
+                var lanes = Int8Dot.Quads(Vector256.Load(q + 64 * c + 32 * half), xv, ones);
+                if (TFormat.Offset != 0) lanes -= Int8Dot.Quads(offset, xv, ones);
                 var scale = Vector256.Load(s + 16 * c + 8 * half) * Vector256.Create(xs[2 * c + half]);
                 var value = Avx.ConvertToVector256Single(lanes);
                 if (half == 0) accLow = Vector256.FusedMultiplyAdd(value, scale, accLow);
@@ -181,17 +157,8 @@ internal static unsafe class Block32Kernels
             for (int quarter = 0; quarter < 4; quarter++)
             {
                 var xv = Vector128.Load(xq + 64 * c + 16 * quarter);
-                Vector128<int> lanes;
-                if (TFormat.Signed)
-                {
-                    var (magnitude, signedX) = Int8Dot.MoveSign(Vector128.Load((sbyte*)q + 64 * c + 16 * quarter), xv);
-                    lanes = Int8Dot.Quads(magnitude, signedX, ones);
-                }
-                else
-                {
-                    lanes = Int8Dot.Quads(Vector128.Load(q + 64 * c + 16 * quarter), xv, ones);
-                    if (TFormat.Offset != 0) lanes -= Int8Dot.Quads(offset, xv, ones);
-                }
+                var lanes = Int8Dot.Quads(Vector128.Load(q + 64 * c + 16 * quarter), xv, ones);
+                if (TFormat.Offset != 0) lanes -= Int8Dot.Quads(offset, xv, ones);
                 var scale = Vector128.Load(s + 16 * c + 4 * quarter) * Vector128.Create(xs[2 * c + quarter / 2]);
                 var value = Vector128.ConvertToSingle(lanes);
                 switch (quarter)

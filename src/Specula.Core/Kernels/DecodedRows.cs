@@ -6,8 +6,8 @@ namespace Specula.Kernels;
 /// A few weight rows unpacked into the form the integer kernels consume, reused for every token of a
 /// matrix multiplication (one per pool thread, so decoding allocates nothing after warm-up).
 /// <list type="bullet">
-/// <item>32-value block types: one unsigned byte per value (Q4_0 and Q5_0 keep their +8/+16 offset,
-/// Q8_0 keeps its signed bytes), the block scale spread over the sixteen int32 lanes of each 64-value chunk
+/// <item>32-value block types (Q4_1, Q5_0, Q5_1): one unsigned byte per value (Q5_0 keeps its +16 offset),
+/// the block scale spread over the sixteen int32 lanes of each 64-value chunk
 /// (lanes 0-7 first block, 8-15 second), and Q4_1/Q5_1's per-block minimum.</item>
 /// <item>K-quants: one unsigned byte per value (Q3_K offset by 4, Q6_K by 32), the sub-block scale of each
 /// int16 pair lane of every 64-value chunk, the sixteen scales and mins per 256 values, d and dmin.</item>

@@ -12,6 +12,39 @@ namespace Specula.Kernels;
 /// </summary>
 internal static class Int8Dot
 {
+    /// <summary>u·s of adjacent bytes added into int16 lanes (lane i: bytes 2i and 2i+1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> Pairs(Vector512<byte> u, Vector512<sbyte> s) => Avx512BW.MultiplyAddAdjacent(u, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> Pairs(Vector256<byte> u, Vector256<sbyte> s) => Avx2.MultiplyAddAdjacent(u, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<short> Pairs(Vector128<byte> u, Vector128<sbyte> s)
+    {
+        if (Ssse3.IsSupported) return Ssse3.MultiplyAddAdjacent(u, s);
+        Span<short> lanes = stackalloc short[8];
+        for (int i = 0; i < 8; i++)
+            lanes[i] = (short)Math.Clamp(u.GetElement(2 * i) * s.GetElement(2 * i) + u.GetElement(2 * i + 1) * s.GetElement(2 * i + 1), short.MinValue, short.MaxValue);
+        return Vector128.Create(lanes);
+    }
+
+    /// <summary>Adjacent int16 lanes added into int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Widen(Vector512<short> pairs) => Avx512BW.MultiplyAddAdjacent(pairs, Vector512<short>.One);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Widen(Vector256<short> pairs) => Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Widen(Vector128<short> pairs)
+    {
+        if (Sse2.IsSupported) return Sse2.MultiplyAddAdjacent(pairs, Vector128<short>.One);
+        var (low, high) = Vector128.Widen(pairs);
+        return Vector128.Create(low.GetElement(0) + low.GetElement(1), low.GetElement(2) + low.GetElement(3),
+            high.GetElement(0) + high.GetElement(1), high.GetElement(2) + high.GetElement(3));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Quads(Vector512<byte> u, Vector512<sbyte> s, Vector512<short> pairWeights) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), pairWeights);

@@ -29,8 +29,9 @@ public static class KernelOptions
     public static int EffectiveVectorWidth =>
         Use512 ? 512 : Use256 ? 256 : 128;
 
-    /// <summary>How far ahead of the current position the streaming matrix-vector kernels prefetch their weight
-    /// row: the hardware prefetcher alone left a single stream at about 60% of the read bandwidth.</summary>
+    /// <summary>How far ahead of the current position the k-quant and float matrix-vector kernels prefetch their
+    /// weight row: the hardware prefetcher alone left those streams at about 60-80% of the read bandwidth. (The
+    /// row-tile kernels read faster without: their stream is denser and their loop shorter.)</summary>
     internal const int PrefetchBytes = 2048;
 
     internal static bool Use512 =>

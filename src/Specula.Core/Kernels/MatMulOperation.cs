@@ -62,6 +62,11 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), _activations, t);
         _pool.Barrier();
 
+        if (w.Tiles is { } tiles)
+        {
+            RunTiles(w, tiles);
+            return;
+        }
         if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type))
         {
             RunFused(w);
@@ -95,11 +100,22 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
+    /// <summary>Q4_0 and Q8_0: one chunk is one tile of 16 rows, multiplied with every token.</summary>
+    void RunTiles(WeightMatrix w, RowTiles tiles)
+    {
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+        {
+            int validRows = Math.Min(RowTiles.Rows, w.Rows - chunk * RowTiles.Rows);
+            TileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows);
+        }
+    }
+
     /// <summary>Up to this many tokens, types with a register-decoding kernel skip the scratch: decoding
     /// per token is cheaper than writing and rereading the decoded rows.</summary>
     const int FusedTokenLimit = 3;
 
-    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q8_0
+    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1
         or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
     void RunFused(WeightMatrix w)
@@ -117,9 +133,6 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                     float* y = _y + (long)t * w.Rows + row;
                     switch (w.Type)
                     {
-                        case GgmlType.Q4_0:
-                            Block32Gemv.Dot<Q4_0Format, Q4_0Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
-                            break;
                         case GgmlType.Q4_1:
                             Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
                             break;
@@ -142,8 +155,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                             KQuantGemv.Dot<Q6_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
                             break;
                         default:
-                            Block32Gemv.Dot<Q8_0Format, Q8_0Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
-                            break;
+                            throw new NotSupportedException($"no register-decoding kernel for {w.Type}");
                     }
                 }
             }
@@ -158,9 +170,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             case GgmlType.F32 or GgmlType.F16 or GgmlType.BF16:
                 FloatKernels.Dot(rowPointers, count, x.Columns, x.FloatRow(token), y);
                 break;
-            case GgmlType.Q4_0: Block32Kernels.Dot<Q4_0Format>(decoded, count, x, token, y); break;
             case GgmlType.Q5_0: Block32Kernels.Dot<Q5_0Format>(decoded, count, x, token, y); break;
-            case GgmlType.Q8_0: Block32Kernels.Dot<Q8_0Format>(decoded, count, x, token, y); break;
             case GgmlType.Q4_1 or GgmlType.Q5_1: Block32Kernels.Dot<MinFormat>(decoded, count, x, token, y); break;
             case GgmlType.Q3_K: KQuantKernels.Dot<Q3_KFormat>(decoded, count, x, token, y); break;
             case GgmlType.Q6_K: KQuantKernels.Dot<Q6_KFormat>(decoded, count, x, token, y); break;

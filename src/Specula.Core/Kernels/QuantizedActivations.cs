@@ -7,7 +7,7 @@ namespace Specula.Kernels;
 /// consumes (<see cref="VecDotType"/>), in a layout the kernels read directly:
 /// <list type="bullet">
 /// <item>Q8_0 / Q8_1: int8 values (rows padded to 64), one scale per 32 values (the fp16-rounded d that ggml
-/// stores), and for Q8_1 the fp16-rounded s = d·Σq per block.</item>
+/// stores), the exact Σq per block, and for Q8_1 the fp16-rounded s = d·Σq per block.</item>
 /// <item>Q8_K: int8 values, one float scale per 256 values and the sixteen 16-value sums per block.</item>
 /// <item>F32 / F16 / BF16: floats (for F16 and BF16 already rounded to that precision).</item>
 /// </list>
@@ -21,6 +21,8 @@ public sealed unsafe class QuantizedActivations : IDisposable
     readonly NativeBuffer _sums = new();
     readonly NativeBuffer _blockSums = new();
     readonly NativeBuffer _scaleLanes = new();
+    readonly NativeBuffer _intSums = new();
+    readonly NativeBuffer _nibbleOffsets = new();
 
     public GgmlType Type { get; private set; }
     public int Tokens { get; private set; }
@@ -41,6 +43,15 @@ public sealed unsafe class QuantizedActivations : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal float* ScaleLaneRow(int token) => (float*)_scaleLanes.Pointer + (long)token * BlocksPerRow * 8;
     internal short* BlockSums => (short*)_blockSums.Pointer;
+
+    /// <summary>Q8_0/Q8_1: Σq of each 32-value block as an exact integer (for the offset of Q4_0's values).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal int* IntSumRow(int token) => (int*)_intSums.Pointer + (long)token * BlocksPerRow;
+
+    /// <summary>Q8_0: per 32-value block, −8·Σx over the values 4g, 4g+1 (low int16) and 4g+2, 4g+3 (high
+    /// int16), g = 0..7: the offset of Q4_0's nibbles in the pair lanes of <see cref="TileKernels"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal int* NibbleOffsetRow(int token) => (int*)_nibbleOffsets.Pointer + (long)token * BlocksPerRow;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal sbyte* QuantRow(int token) => (sbyte*)_values.Pointer + (long)token * Stride;
@@ -75,6 +86,8 @@ public sealed unsafe class QuantizedActivations : IDisposable
                 _scales.Ensure((long)tokens * BlocksPerRow * sizeof(float));
                 _sums.Ensure((long)tokens * BlocksPerRow * sizeof(float));
                 _scaleLanes.Ensure((long)tokens * BlocksPerRow * 8 * sizeof(float));
+                _intSums.Ensure((long)tokens * BlocksPerRow * sizeof(int));
+                _nibbleOffsets.Ensure((long)tokens * BlocksPerRow * sizeof(int));
                 break;
             case GgmlType.Q8_K:
                 if (columns % 256 != 0) throw new ArgumentException($"Q8_K activations need a multiple of 256 columns, got {columns}");
@@ -141,5 +154,7 @@ public sealed unsafe class QuantizedActivations : IDisposable
         _sums.Dispose();
         _blockSums.Dispose();
         _scaleLanes.Dispose();
+        _intSums.Dispose();
+        _nibbleOffsets.Dispose();
     }
 }

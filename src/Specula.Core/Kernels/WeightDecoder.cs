@@ -5,7 +5,8 @@ using Specula.Tensors;
 
 namespace Specula.Kernels;
 
-/// <summary>Unpacks one weight row (ggml block layout) into <see cref="DecodedRows"/>.</summary>
+/// <summary>Unpacks one weight row (ggml block layout) into <see cref="DecodedRows"/> (every supported type but
+/// Q4_0 and Q8_0, which <see cref="RowTiles"/> holds in their own layout).</summary>
 internal static unsafe class WeightDecoder
 {
     public static void Decode(GgmlType type, byte* row, int columns, DecodedRows into, int slot)
@@ -14,11 +15,9 @@ internal static unsafe class WeightDecoder
         {
             case GgmlType.F16: DecodeF16(row, columns, into.Floats(slot)); break;
             case GgmlType.BF16: DecodeBF16(row, columns, into.Floats(slot)); break;
-            case GgmlType.Q4_0: DecodeQ4(row, columns, into, slot, blockBytes: 18, withMin: false); break;
             case GgmlType.Q4_1: DecodeQ4(row, columns, into, slot, blockBytes: 20, withMin: true); break;
             case GgmlType.Q5_0: DecodeQ5(row, columns, into, slot, blockBytes: 22, withMin: false); break;
             case GgmlType.Q5_1: DecodeQ5(row, columns, into, slot, blockBytes: 24, withMin: true); break;
-            case GgmlType.Q8_0: DecodeQ8_0(row, columns, into, slot); break;
             case GgmlType.Q2_K: DecodeQ2_K(row, columns, into, slot); break;
             case GgmlType.Q3_K: DecodeQ3_K(row, columns, into, slot); break;
             case GgmlType.Q4_K: DecodeQ4_K(row, columns, into, slot, withHighBits: false); break;
@@ -146,20 +145,6 @@ internal static unsafe class WeightDecoder
         var selected = Vector128.Shuffle(spread, Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
         var mask = Vector128.Create((byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
         return Vector128.Equals(selected & mask, mask) & Vector128.Create((byte)16);
-    }
-
-    static void DecodeQ8_0(byte* row, int n, DecodedRows into, int slot)
-    {
-        byte* q = into.Values(slot);
-        int blocks = n / 32;
-        float* scaleLanes = into.ScaleLanes(slot);
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* block = row + b * 34;
-            Vector256.Load(block + 2).Store(q + b * 32);
-            WriteBlockScale(scaleLanes, b, HalfAt(block));
-        }
-        ClearTail(into, slot, blocks);
     }
 
     /// <summary>Fills the int16 pair lanes of the K-quant chunks of one 256-value block from its 16 group

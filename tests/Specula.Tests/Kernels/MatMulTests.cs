@@ -130,33 +130,85 @@ public class MatMulTests
         }
     }
 
-    /// <summary>Every quantized value, scale and minimum at its largest magnitude, activations at ±127: the
-    /// integer steps must neither saturate nor overflow.</summary>
+    public static readonly TheoryData<GgmlType, byte> SaturatedCases = Saturated();
+
+    static TheoryData<GgmlType, byte> Saturated()
+    {
+        var data = new TheoryData<GgmlType, byte>();
+        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K,
+                     GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
+        {
+            data.Add(type, 0xFF);
+            data.Add(type, 0x00);
+        }
+        return data;
+    }
+
+    /// <summary>Every quantized byte at 0xFF (largest values, scales and minimums) or 0x00 (Q4_0's −8), against
+    /// activations at ±127 of one sign or alternating: the integer steps must neither saturate nor overflow.</summary>
     [Theory]
-    [InlineData(GgmlType.Q4_0)]
-    [InlineData(GgmlType.Q4_1)]
-    [InlineData(GgmlType.Q5_0)]
-    [InlineData(GgmlType.Q5_1)]
-    [InlineData(GgmlType.Q2_K)]
-    [InlineData(GgmlType.Q3_K)]
-    [InlineData(GgmlType.Q4_K)]
-    [InlineData(GgmlType.Q5_K)]
-    [InlineData(GgmlType.Q6_K)]
-    public unsafe void SaturatedBlocksAreExact(GgmlType type)
+    [MemberData(nameof(SaturatedCases))]
+    public unsafe void SaturatedBlocksAreExact(GgmlType type, byte fill)
     {
         var (rows, columns) = OddShape(type);
-        using var w = new TestWeights(type, rows, columns, seed: 3, fill: 0xFF);
+        using var w = new TestWeights(type, rows, columns, seed: 3, fill: fill);
         foreach (int tokens in new[] { 1, 5 })
         {
-            var x = new float[tokens * columns];
-            for (int i = 0; i < x.Length; i++) x[i] = (i / 3 % 2 == 0 ? 3f : -3f) * (1 + i % 5 * 1e-3f);
-            var expected = Reference(w, x, tokens);
-            foreach (int width in new[] { 512, 256, 128 })
+            foreach (int pattern in new[] { 0, 1, 2 })
             {
-                using var _ = new VectorWidthScope(width);
-                AssertClose(expected, Fast(w, x, tokens), $"{type}, {tokens} token(s) at {width} bits");
+                var x = new float[tokens * columns];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    float sign = pattern switch { 0 => 1f, 1 => -1f, _ => i / 3 % 2 == 0 ? 1f : -1f };
+                    x[i] = 3f * sign * (1 + i % 5 * 1e-3f);
+                }
+                var expected = Reference(w, x, tokens);
+                foreach (int width in new[] { 512, 256, 128 })
+                {
+                    using var _ = new VectorWidthScope(width);
+                    AssertClose(expected, Fast(w, x, tokens), $"{type} filled with {fill:X2}, {tokens} token(s), pattern {pattern} at {width} bits");
+                }
             }
         }
+    }
+
+    /// <summary>The row-tile kernels take tokens eight at a time, then the rest together: every grouping gives
+    /// each token the result it has alone.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q8_0)]
+    public void EveryTokenGroupingGivesTheSingleTokenResult(GgmlType type)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows, columns, seed: 8);
+        const int tokens = 27; // three groups of eight and a group of three
+        var x = TestWeights.RandomActivations(tokens, columns, seed: 12);
+        foreach (int width in new[] { 512, 256, 128 })
+        {
+            using var _ = new VectorWidthScope(width);
+            var batch = Fast(w, x, tokens);
+            for (int count = 1; count <= 9; count++)
+            {
+                var part = Fast(w, x.AsSpan(0, count * columns).ToArray(), count);
+                Assert.Equal(batch.AsSpan(0, count * rows).ToArray(), part);
+            }
+            for (int t = 0; t < tokens; t += 5)
+                Assert.Equal(batch.AsSpan(t * rows, rows).ToArray(), Fast(w, x.AsSpan(t * columns, columns).ToArray(), 1));
+        }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.F16)]
+    public void MatrixWithoutColumnsGivesZeros(GgmlType type)
+    {
+        using var w = new TestWeights(type, 20, 0, seed: 1);
+        var y = new float[3 * 20];
+        Array.Fill(y, float.NaN);
+        MatMul.Multiply(w.Matrix, Array.Empty<float>(), 3, y);
+        Assert.All(y, v => Assert.Equal(0f, v));
     }
 
     [Fact]

@@ -8,9 +8,15 @@ namespace Specula.Tests.Kernels;
 /// <summary>A weight matrix of random but valid ggml blocks in native memory (scales are finite halves).</summary>
 sealed unsafe class TestWeights : IDisposable
 {
+    readonly GgmlType _type;
+    readonly int _rows, _columns;
+    WeightMatrix? _matrix;
+
     public byte* Data { get; }
-    public WeightMatrix Matrix { get; }
     public byte[] Bytes { get; }
+
+    /// <summary>Created on first use, so a test may edit <see cref="Data"/> before (row-tiled types copy it).</summary>
+    public WeightMatrix Matrix => _matrix ??= new WeightMatrix($"test.{_type}", _type, _rows, _columns, Data);
 
     /// <param name="fill">When set, every byte other than the scales takes this value instead of a random one.</param>
     public TestWeights(GgmlType type, int rows, int columns, int seed, byte? fill = null)
@@ -26,10 +32,13 @@ sealed unsafe class TestWeights : IDisposable
             FixBlock(type, Bytes.AsSpan((int)offset, blockBytes), random);
         Data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Bytes.Length), 64);
         Bytes.CopyTo(new Span<byte>(Data, Bytes.Length));
-        Matrix = new WeightMatrix($"test.{type}", type, rows, columns, Data);
+        _type = type;
+        _rows = rows;
+        _columns = columns;
     }
 
     public ReadOnlySpan<byte> Row(int r) => Matrix.Row(r);
+
 
     static void WriteHalf(Span<byte> at, float value) =>
         BinaryPrimitives.WriteUInt16LittleEndian(at, BitConverter.HalfToUInt16Bits((Half)value));
