@@ -142,6 +142,7 @@ public static unsafe class ActivationQuantizer
         sbyte* q = dst.QuantRow(token);
         float* scales = dst.ScaleRow(token);
         short* bsums = dst.BlockSumRow(token);
+        short* subBlockSums = dst.SubBlockSumRow(token);
         int blocks = dst.Columns / 256;
         for (int b = 0; b < blocks; b++)
         {
@@ -154,6 +155,7 @@ public static unsafe class ActivationQuantizer
                 scales[b] = 0;
                 new Span<byte>(q + b * 256, 256).Clear();
                 new Span<short>(bsums + b * 16, 16).Clear();
+                new Span<short>(subBlockSums + b * 8, 8).Clear();
                 continue;
             }
             // The signed value of the first element of largest magnitude, as ggml's scan picks it.
@@ -175,6 +177,7 @@ public static unsafe class ActivationQuantizer
                 s8.GetLower().Store(q + b * 256 + g * 16);
                 bsums[b * 16 + g] = (short)Vector256.Sum(i0 + i1);
             }
+            for (int j = 0; j < 8; j++) subBlockSums[b * 8 + j] = (short)(bsums[b * 16 + 2 * j] + bsums[b * 16 + 2 * j + 1]);
             scales[b] = 1f / iscale;
         }
     }

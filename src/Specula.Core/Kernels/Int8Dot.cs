@@ -45,6 +45,21 @@ internal static class Int8Dot
             high.GetElement(0) + high.GetElement(1), high.GetElement(2) + high.GetElement(3));
     }
 
+    /// <summary>a·b of adjacent int16 lanes added into int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> MultiplyAdd(Vector512<short> a, Vector512<short> b) => Avx512BW.MultiplyAddAdjacent(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplyAdd(Vector256<short> a, Vector256<short> b) => Avx2.MultiplyAddAdjacent(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MultiplyAdd(Vector128<short> a, Vector128<short> b)
+    {
+        if (Sse2.IsSupported) return Sse2.MultiplyAddAdjacent(a, b);
+        return Vector128.Create(a[0] * b[0] + a[1] * b[1], a[2] * b[2] + a[3] * b[3],
+            a[4] * b[4] + a[5] * b[5], a[6] * b[6] + a[7] * b[7]);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Quads(Vector512<byte> u, Vector512<sbyte> s, Vector512<short> pairWeights) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), pairWeights);

@@ -25,7 +25,7 @@ internal unsafe interface IKQuantBlock
 internal static unsafe class KQuantRegisters
 {
     /// <summary>For each 64-value chunk c: the int16 pair lanes 0-15 take 32-value sub-block scale 2c,
-    /// lanes 16-31 take 2c+1 (Q4_K, Q5_K: eight scales).</summary>
+    /// lanes 16-31 take 2c+1 (Q5_K: eight scales).</summary>
     static readonly Vector512<short>[] SubBlockIndex = BuildIndex(pairsPerScale: 16);
 
     /// <summary>For each chunk c: pair lanes 8g..8g+7 take 16-value group scale 4c+g (Q6_K: sixteen scales).</summary>
@@ -60,7 +60,7 @@ internal static unsafe class KQuantRegisters
         return both & Vector512.Create((byte)0x0F);
     }
 
-    /// <summary>Q4_K / Q5_K: the eight 6-bit sub-block scales (low 64 bits) or mins, from the 12 packed bytes
+    /// <summary>Q5_K: the eight 6-bit sub-block scales (low 64 bits) or mins, from the 12 packed bytes
     /// (layout in <see cref="KQuantScales.UnpackScaleMin"/>), each byte one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Scales6(byte* packed)
@@ -93,33 +93,6 @@ internal static unsafe class KQuantRegisters
         var pairs = Avx2.MultiplyAddAdjacent(Vector256.Load(bsums), Vector256.Create((short)1));
         return m * pairs;
     }
-}
-
-internal unsafe struct Q4_KBlock : IKQuantBlock
-{
-    public static int BlockBytes => 144;
-    public static bool HasMin => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> Lanes(byte* block, sbyte* x, short* bsums)
-    {
-        var scales = KQuantRegisters.Widen8(KQuantRegisters.Scales6(block + 4));
-        byte* qs = block + 16;
-        var lanes = Int8Dot.Quads(KQuantRegisters.Nibbles(qs), Vector512.Load(x), KQuantRegisters.SubBlockWeights(scales, 0));
-        lanes += Int8Dot.Quads(KQuantRegisters.Nibbles(qs + 32), Vector512.Load(x + 64), KQuantRegisters.SubBlockWeights(scales, 1));
-        lanes += Int8Dot.Quads(KQuantRegisters.Nibbles(qs + 64), Vector512.Load(x + 128), KQuantRegisters.SubBlockWeights(scales, 2));
-        lanes += Int8Dot.Quads(KQuantRegisters.Nibbles(qs + 96), Vector512.Load(x + 192), KQuantRegisters.SubBlockWeights(scales, 3));
-        return lanes;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Scale(byte* block) => HalfTable.Values[*(ushort*)block];
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> MinPairs(byte* block, short* bsums) => KQuantRegisters.MinPairs(KQuantRegisters.Mins6(block + 4), bsums);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MinScale(byte* block) => HalfTable.Values[*(ushort*)(block + 2)];
 }
 
 internal unsafe struct Q5_KBlock : IKQuantBlock

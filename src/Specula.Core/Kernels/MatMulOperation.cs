@@ -100,14 +100,15 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
-    /// <summary>Q4_0 and Q8_0: one chunk is one tile of 16 rows, multiplied with every token.</summary>
+    /// <summary>Q4_0, Q8_0 and Q4_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
     void RunTiles(WeightMatrix w, RowTiles tiles)
     {
         int chunk;
         while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
         {
             int validRows = Math.Min(RowTiles.Rows, w.Rows - chunk * RowTiles.Rows);
-            TileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows);
+            if (tiles.Type == GgmlType.Q4_K) Q4KTileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows);
+            else TileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows);
         }
     }
 
@@ -116,7 +117,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     const int FusedTokenLimit = 3;
 
     static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1
-        or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+        or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
     void RunFused(WeightMatrix w)
     {
@@ -144,9 +145,6 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                             break;
                         case GgmlType.BF16:
                             FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
-                            break;
-                        case GgmlType.Q4_K:
-                            KQuantGemv.Dot<Q4_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
                             break;
                         case GgmlType.Q5_K:
                             KQuantGemv.Dot<Q5_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);

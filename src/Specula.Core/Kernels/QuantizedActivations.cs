@@ -8,7 +8,8 @@ namespace Specula.Kernels;
 /// <list type="bullet">
 /// <item>Q8_0 / Q8_1: int8 values (rows padded to 64), one scale per 32 values (the fp16-rounded d that ggml
 /// stores), the exact Σq per block, and for Q8_1 the fp16-rounded s = d·Σq per block.</item>
-/// <item>Q8_K: int8 values, one float scale per 256 values and the sixteen 16-value sums per block.</item>
+/// <item>Q8_K: int8 values, one float scale per 256 values, the sixteen 16-value sums per block and the eight
+/// 32-value sums.</item>
 /// <item>F32 / F16 / BF16: floats (for F16 and BF16 already rounded to that precision).</item>
 /// </list>
 /// The values are exactly the ones ggml's quantizers produce; <see cref="ToGgmlRow"/> writes them back in
@@ -23,6 +24,7 @@ public sealed unsafe class QuantizedActivations : IDisposable
     readonly NativeBuffer _scaleLanes = new();
     readonly NativeBuffer _intSums = new();
     readonly NativeBuffer _nibbleOffsets = new();
+    readonly NativeBuffer _subBlockSums = new();
 
     public GgmlType Type { get; private set; }
     public int Tokens { get; private set; }
@@ -64,6 +66,11 @@ public sealed unsafe class QuantizedActivations : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal short* BlockSumRow(int token) => BlockSums + (long)token * BlocksPerRow * 16;
 
+    /// <summary>Q8_K: the eight 32-value sums of each block (pairs of the 16-value sums), for the minimums of
+    /// the Q4_K row tiles.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal short* SubBlockSumRow(int token) => (short*)_subBlockSums.Pointer + (long)token * BlocksPerRow * 8;
+
     /// <summary>Sizes the buffers for <paramref name="tokens"/> rows of <paramref name="columns"/> values of
     /// <paramref name="type"/> (allocating only when they grow).</summary>
     public void Prepare(GgmlType type, int tokens, int columns)
@@ -96,6 +103,7 @@ public sealed unsafe class QuantizedActivations : IDisposable
                 _values.Ensure((long)tokens * Stride);
                 _scales.Ensure((long)tokens * BlocksPerRow * sizeof(float));
                 _blockSums.Ensure((long)tokens * BlocksPerRow * 16 * sizeof(short));
+                _subBlockSums.Ensure((long)tokens * BlocksPerRow * 8 * sizeof(short));
                 break;
             default:
                 throw new NotSupportedException($"{type} is not an activation type of the matrix kernels");
@@ -156,5 +164,6 @@ public sealed unsafe class QuantizedActivations : IDisposable
         _scaleLanes.Dispose();
         _intSums.Dispose();
         _nibbleOffsets.Dispose();
+        _subBlockSums.Dispose();
     }
 }

@@ -4,9 +4,9 @@ using Specula.Tensors;
 namespace Specula.Kernels;
 
 /// <summary>
-/// A Q4_0 or Q8_0 weight matrix rearranged once, when the <see cref="WeightMatrix"/> is created, into tiles of
-/// <see cref="Rows"/> = 16 rows so that one 512-bit register holds four consecutive values of the same block
-/// of all sixteen rows. The tile kernels (<see cref="TileKernels"/>) then multiply sixteen rows by one token
+/// A Q4_0, Q8_0 or Q4_K weight matrix rearranged once, when the <see cref="WeightMatrix"/> is created, into
+/// tiles of <see cref="Rows"/> = 16 rows so that one 512-bit register holds four consecutive values (or their
+/// nibbles) of the same block of all sixteen rows. The tile kernels (<see cref="TileKernels"/>) then multiply sixteen rows by one token
 /// with one broadcast of four activation bytes per register, and reuse each unpacked weight register for
 /// several tokens. The rows of a tile are read as one sequential stream, for one token or many.
 /// <para>Layout, tile after tile, each tile block after block (one block = 32 columns):</para>
@@ -15,8 +15,13 @@ namespace Specula.Kernels;
 /// <item>Q4_0: four groups of 64 bytes; group g holds, for row r, bytes 4g..4g+3 of the row's 16 nibble bytes
 /// at 4r..4r+3. Its low nibbles are values 4g..4g+3 of the block, its high nibbles values 16+4g..16+4g+3.</item>
 /// <item>Q8_0: eight groups of 64 bytes; group g holds, for row r, values 4g..4g+3 at 4r..4r+3.</item>
+/// <item>Q4_K (blocks of 256): a 256-byte header — d of the sixteen rows (f16, bytes 0-31), dmin (32-63), and
+/// the 12 packed scale bytes as three words per row: bytes 0-3 of every row (64-127), 4-7 (128-191), 8-11
+/// (192-255) — then 32 groups of 64 bytes: group 8c+g holds, for row r, bytes 32c+4g..32c+4g+3 of the row's
+/// 128 nibble bytes, whose low nibbles are values 64c+4g.. (sub-block 2c) and high nibbles 64c+32+4g..
+/// (sub-block 2c+1).</item>
 /// </list>
-/// Rows past the end of the matrix are zero (scale 0) in the last tile.
+/// Rows past the end of the matrix are zero (scales 0) in the last tile.
 /// </summary>
 internal sealed unsafe class RowTiles : IDisposable
 {
@@ -29,18 +34,23 @@ internal sealed unsafe class RowTiles : IDisposable
     public int Blocks { get; }
     public int TileCount { get; }
 
-    /// <summary>Bytes of one tile block: 32 bytes of scales and the value groups.</summary>
+    /// <summary>Bytes of one tile block (sixteen rows' worth of the source blocks).</summary>
     public int BlockBytes { get; }
     public long TileBytes { get; }
 
-    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0;
+    public const int Q4_0BlockBytes = 32 + 4 * 64;
+    public const int Q8_0BlockBytes = 32 + 8 * 64;
+    public const int Q4_KHeaderBytes = 256;
+    public const int Q4_KBlockBytes = Q4_KHeaderBytes + 32 * 64;
+
+    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K;
 
     RowTiles(GgmlType type, int rows, int columns)
     {
         Type = type;
-        Blocks = columns / 32;
+        Blocks = columns / (type == GgmlType.Q4_K ? 256 : 32);
         TileCount = (rows + Rows - 1) / Rows;
-        BlockBytes = type == GgmlType.Q4_0 ? 32 + 4 * 64 : 32 + 8 * 64;
+        BlockBytes = type switch { GgmlType.Q4_0 => Q4_0BlockBytes, GgmlType.Q8_0 => Q8_0BlockBytes, _ => Q4_KBlockBytes };
         TileBytes = (long)Blocks * BlockBytes;
         _bytes = TileBytes * TileCount;
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(_bytes, 64), 64);
@@ -72,8 +82,6 @@ internal sealed unsafe class RowTiles : IDisposable
 
     void PackTile(int t, int rows, byte* source, long rowBytes)
     {
-        int sourceBlockBytes = Type == GgmlType.Q4_0 ? 18 : 34;
-        int groups = Type == GgmlType.Q4_0 ? 4 : 8;
         byte* tile = Tile(t);
         for (int r = 0; r < Rows; r++)
         {
@@ -82,13 +90,33 @@ internal sealed unsafe class RowTiles : IDisposable
             byte* sourceRow = source + row * rowBytes;
             for (int b = 0; b < Blocks; b++)
             {
-                byte* from = sourceRow + (long)b * sourceBlockBytes;
                 byte* to = tile + (long)b * BlockBytes;
-                ((ushort*)to)[r] = *(ushort*)from;
-                for (int g = 0; g < groups; g++)
-                    *(uint*)(to + 32 + 64 * g + 4 * r) = *(uint*)(from + 2 + 4 * g);
+                switch (Type)
+                {
+                    case GgmlType.Q4_0: PackBlock32(sourceRow + (long)b * 18, to, r, groups: 4); break;
+                    case GgmlType.Q8_0: PackBlock32(sourceRow + (long)b * 34, to, r, groups: 8); break;
+                    default: PackQ4_K(sourceRow + (long)b * 144, to, r); break;
+                }
             }
         }
+    }
+
+    static void PackBlock32(byte* from, byte* to, int r, int groups)
+    {
+        ((ushort*)to)[r] = *(ushort*)from;
+        for (int g = 0; g < groups; g++)
+            *(uint*)(to + 32 + 64 * g + 4 * r) = *(uint*)(from + 2 + 4 * g);
+    }
+
+    static void PackQ4_K(byte* from, byte* to, int r)
+    {
+        ((ushort*)to)[r] = *(ushort*)from;
+        ((ushort*)(to + 32))[r] = *(ushort*)(from + 2);
+        for (int word = 0; word < 3; word++)
+            *(uint*)(to + 64 + 64 * word + 4 * r) = *(uint*)(from + 4 + 4 * word);
+        byte* nibbles = from + 16;
+        for (int group = 0; group < 32; group++)
+            *(uint*)(to + Q4_KHeaderBytes + 64 * group + 4 * r) = *(uint*)(nibbles + 4 * group);
     }
 
     public void Dispose()

@@ -172,11 +172,12 @@ public class MatMulTests
         }
     }
 
-    /// <summary>The row-tile kernels take tokens eight at a time, then the rest together: every grouping gives
-    /// each token the result it has alone.</summary>
+    /// <summary>The row-tile kernels take tokens eight (Q4_K: four) at a time, then the rest together: every
+    /// grouping gives each token the result it has alone.</summary>
     [Theory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
     public void EveryTokenGroupingGivesTheSingleTokenResult(GgmlType type)
     {
         var (rows, columns) = OddShape(type);
