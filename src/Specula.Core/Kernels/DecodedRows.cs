@@ -9,7 +9,7 @@ namespace Specula.Kernels;
 /// <item>32-value block types (Q4_1, Q5_0, Q5_1): one unsigned byte per value (Q5_0 keeps its +16 offset),
 /// the block scale spread over the sixteen int32 lanes of each 64-value chunk
 /// (lanes 0-7 first block, 8-15 second), and Q4_1/Q5_1's per-block minimum.</item>
-/// <item>K-quants: one unsigned byte per value (Q3_K offset by 4, Q6_K by 32), the sub-block scale of each
+/// <item>K-quants: one unsigned byte per value (Q3_K offset by 4), the sub-block scale of each
 /// int16 pair lane of every 64-value chunk, the sixteen scales and mins per 256 values, d and dmin.</item>
 /// <item>Float types: floats.</item>
 /// </list>
@@ -39,7 +39,7 @@ internal sealed unsafe class DecodedRows : IDisposable
                 ValueStride = ((columns + 15) & ~15) * sizeof(float);
                 Blocks = 0;
                 break;
-            case GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K:
+            case GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q5_K:
                 ValueStride = columns;
                 Blocks = columns / 256;
                 _lanes.Ensure((long)MaxRows * Chunks * 32 * sizeof(short));

@@ -28,8 +28,6 @@ internal static unsafe class KQuantRegisters
     /// lanes 16-31 take 2c+1 (Q5_K: eight scales).</summary>
     static readonly Vector512<short>[] SubBlockIndex = BuildIndex(pairsPerScale: 16);
 
-    /// <summary>For each chunk c: pair lanes 8g..8g+7 take 16-value group scale 4c+g (Q6_K: sixteen scales).</summary>
-    static readonly Vector512<short>[] GroupIndex = BuildIndex(pairsPerScale: 8);
 
     static Vector512<short>[] BuildIndex(int pairsPerScale)
     {
@@ -47,9 +45,6 @@ internal static unsafe class KQuantRegisters
     public static Vector512<short> SubBlockWeights(Vector512<short> scales, int chunk) =>
         Avx512BW.PermuteVar32x16(scales, SubBlockIndex[chunk]);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<short> GroupWeights(Vector512<short> scales, int chunk) =>
-        Avx512BW.PermuteVar32x16(scales, GroupIndex[chunk]);
 
     /// <summary>Bytes [packed & 15 | packed >> 4] of a 32-byte nibble run: values 0-31 then 32-63.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -139,43 +134,6 @@ internal unsafe struct Q5_KBlock : IKQuantBlock
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MinScale(byte* block) => HalfTable.Values[*(ushort*)(block + 2)];
-}
-
-internal unsafe struct Q6_KBlock : IKQuantBlock
-{
-    public static int BlockBytes => 210;
-    public static bool HasMin => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> Lanes(byte* block, sbyte* x, short* bsums)
-    {
-        var groupScales = Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)block + 192));
-        var scales = groupScales.ToVector512Unsafe();
-        var low = Vector512.Create((byte)0x0F);
-        var high = Vector512.Create((byte)0x30);
-        Vector512<int> lanes = default;
-        for (int half = 0; half < 2; half++)
-        {
-            // Values 128h..128h+63: low nibbles of ql[64h..64h+63] with qh bits 0-1 (first 32) and 2-3 (last 32);
-            // values 128h+64..128h+127: the high nibbles with qh bits 4-5 and 6-7.
-            var ql = Vector512.Load(block + 64 * half);
-            var qh = Vector256.Load(block + 128 + 32 * half);
-            var qhPair = Avx512F.InsertVector256(qh.ToVector512Unsafe(), Vector256.ShiftRightLogical(qh.AsUInt16(), 2).AsByte(), 1);
-            var first = (ql & low) | (Vector512.ShiftLeft(qhPair.AsUInt16(), 4).AsByte() & high);
-            var second = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & low) | (qhPair & high);
-            lanes += Int8Dot.Quads(first, Vector512.Load(x + 128 * half), KQuantRegisters.GroupWeights(scales, 2 * half));
-            lanes += Int8Dot.Quads(second, Vector512.Load(x + 128 * half + 64), KQuantRegisters.GroupWeights(scales, 2 * half + 1));
-        }
-        // Values are stored +32: subtract 32·Σ scale·bsum, per pair of groups, from lanes 0-7.
-        var correction = Avx2.MultiplyAddAdjacent(groupScales, Vector256.Load(bsums)) * 32;
-        return lanes - Vector512.Create(correction, Vector256<int>.Zero);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Scale(byte* block) => HalfTable.Values[*(ushort*)(block + 208)];
-
-    public static Vector256<int> MinPairs(byte* block, short* bsums) => default;
-    public static float MinScale(byte* block) => 0;
 }
 
 /// <summary>

@@ -100,15 +100,19 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
-    /// <summary>Q4_0, Q8_0 and Q4_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
+    /// <summary>Q4_0, Q8_0, Q4_K and Q6_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
     void RunTiles(WeightMatrix w, RowTiles tiles)
     {
         int chunk;
         while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
         {
             int validRows = Math.Min(RowTiles.Rows, w.Rows - chunk * RowTiles.Rows);
-            if (tiles.Type == GgmlType.Q4_K) Q4KTileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows);
-            else TileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows);
+            switch (tiles.Type)
+            {
+                case GgmlType.Q4_K: Q4KTileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows); break;
+                case GgmlType.Q6_K: Q6KTileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows); break;
+                default: TileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows); break;
+            }
         }
     }
 
@@ -117,7 +121,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     const int FusedTokenLimit = 3;
 
     static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1
-        or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+        or GgmlType.Q5_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
     void RunFused(WeightMatrix w)
     {
@@ -149,9 +153,6 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                         case GgmlType.Q5_K:
                             KQuantGemv.Dot<Q5_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
                             break;
-                        case GgmlType.Q6_K:
-                            KQuantGemv.Dot<Q6_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
-                            break;
                         default:
                             throw new NotSupportedException($"no register-decoding kernel for {w.Type}");
                     }
@@ -171,8 +172,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             case GgmlType.Q5_0: Block32Kernels.Dot<Q5_0Format>(decoded, count, x, token, y); break;
             case GgmlType.Q4_1 or GgmlType.Q5_1: Block32Kernels.Dot<MinFormat>(decoded, count, x, token, y); break;
             case GgmlType.Q3_K: KQuantKernels.Dot<Q3_KFormat>(decoded, count, x, token, y); break;
-            case GgmlType.Q6_K: KQuantKernels.Dot<Q6_KFormat>(decoded, count, x, token, y); break;
-            case GgmlType.Q2_K or GgmlType.Q4_K or GgmlType.Q5_K: KQuantKernels.Dot<KWithMinFormat>(decoded, count, x, token, y); break;
+            case GgmlType.Q2_K or GgmlType.Q5_K: KQuantKernels.Dot<KWithMinFormat>(decoded, count, x, token, y); break;
             default: throw new NotSupportedException($"no kernel for {type}");
         }
     }

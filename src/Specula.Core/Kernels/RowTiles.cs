@@ -4,22 +4,26 @@ using Specula.Tensors;
 namespace Specula.Kernels;
 
 /// <summary>
-/// A Q4_0, Q8_0 or Q4_K weight matrix rearranged once, when the <see cref="WeightMatrix"/> is created, into
-/// tiles of <see cref="Rows"/> = 16 rows so that one 512-bit register holds four consecutive values (or their
-/// nibbles) of the same block of all sixteen rows. The tile kernels (<see cref="TileKernels"/>) then multiply sixteen rows by one token
-/// with one broadcast of four activation bytes per register, and reuse each unpacked weight register for
-/// several tokens. The rows of a tile are read as one sequential stream, for one token or many.
-/// <para>Layout, tile after tile, each tile block after block (one block = 32 columns):</para>
+/// A Q4_0, Q8_0, Q4_K or Q6_K weight matrix rearranged once, when the <see cref="WeightMatrix"/> is created,
+/// into tiles of <see cref="Rows"/> = 16 rows so that one 512-bit register holds four consecutive values (or
+/// their packed bits) of the same block of all sixteen rows: the tile kernels multiply sixteen rows by one
+/// token with one broadcast of four activation bytes per register, and reuse each weight register for several
+/// tokens. The rows of a tile are read as one sequential stream, for one token or many.
+/// <para>Blocks are <see cref="BlockBytes"/> long, a multiple of 64 so that every register load is aligned. The
+/// types with a 32-byte scale field per block store blocks in pairs: both blocks' scales (64 bytes), then the
+/// two blocks (the second one zero when the row has an odd number). One tile is one sequential stream: a
+/// separate scale region measured much slower from memory. "Unit k" below is 64 bytes holding, for row r,
+/// bytes 4k..4k+3 of that row's source field at 4r..4r+3.</para>
 /// <list type="bullet">
-/// <item>the sixteen rows' f16 block scales (32 bytes);</item>
-/// <item>Q4_0: four groups of 64 bytes; group g holds, for row r, bytes 4g..4g+3 of the row's 16 nibble bytes
-/// at 4r..4r+3. Its low nibbles are values 4g..4g+3 of the block, its high nibbles values 16+4g..16+4g+3.</item>
-/// <item>Q8_0: eight groups of 64 bytes; group g holds, for row r, values 4g..4g+3 at 4r..4r+3.</item>
-/// <item>Q4_K (blocks of 256): a 256-byte header — d of the sixteen rows (f16, bytes 0-31), dmin (32-63), and
-/// the 12 packed scale bytes as three words per row: bytes 0-3 of every row (64-127), 4-7 (128-191), 8-11
-/// (192-255) — then 32 groups of 64 bytes: group 8c+g holds, for row r, bytes 32c+4g..32c+4g+3 of the row's
-/// 128 nibble bytes, whose low nibbles are values 64c+4g.. (sub-block 2c) and high nibbles 64c+32+4g..
-/// (sub-block 2c+1).</item>
+/// <item>Q4_0 (blocks of 32): scale field: the sixteen rows' f16 d; block: units 0-3 of the 16 nibble bytes.
+/// Unit g's low nibbles are values 4g..4g+3, its high nibbles values 16+4g..16+4g+3.</item>
+/// <item>Q8_0: scale field: the f16 d; block: units 0-7 of the 32 value bytes.</item>
+/// <item>Q4_K (blocks of 256): no scale field; block: d of the sixteen rows (f16, bytes 0-31), dmin (32-63),
+/// units 0-2 of the 12 packed scale bytes (64-255), then units 0-31 of the 128 nibble bytes: unit 8c+g holds
+/// values 64c+4g.. (low nibbles, sub-block 2c) and 64c+32+4g.. (high nibbles, sub-block 2c+1).</item>
+/// <item>Q6_K (blocks of 256): scale field: the f16 d; block: units 0-3 of the 16 signed group scales, then
+/// four steps of 12 units in the order the kernel reads them: step 2h+u holds low-bit (ql) units 16h+4u..+3,
+/// ql units 16h+8+4u..+3 and high-bit (qh) units 8h+4u..+3.</item>
 /// </list>
 /// Rows past the end of the matrix are zero (scales 0) in the last tile.
 /// </summary>
@@ -34,24 +38,37 @@ internal sealed unsafe class RowTiles : IDisposable
     public int Blocks { get; }
     public int TileCount { get; }
 
-    /// <summary>Bytes of one tile block (sixteen rows' worth of the source blocks).</summary>
+    /// <summary>Bytes of one tile block (sixteen rows' worth of the source blocks, without the scale field).</summary>
     public int BlockBytes { get; }
+    /// <summary>Bytes of the scale field of each block: 32, or 0 for Q4_K whose block holds its scales.</summary>
+    public int ScaleBytes { get; }
+    /// <summary>Bytes of a pair of blocks with their scale fields (types with a scale field).</summary>
+    public int PairBytes { get; }
     public long TileBytes { get; }
 
-    public const int Q4_0BlockBytes = 32 + 4 * 64;
-    public const int Q8_0BlockBytes = 32 + 8 * 64;
+    public const int Q4_0BlockBytes = 4 * 64;
+    public const int Q8_0BlockBytes = 8 * 64;
     public const int Q4_KHeaderBytes = 256;
     public const int Q4_KBlockBytes = Q4_KHeaderBytes + 32 * 64;
+    public const int Q6_KStepBytes = 12 * 64;
+    public const int Q6_KBlockBytes = 4 * 64 + 4 * Q6_KStepBytes;
 
-    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K;
+    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
 
     RowTiles(GgmlType type, int rows, int columns)
     {
         Type = type;
-        Blocks = columns / (type == GgmlType.Q4_K ? 256 : 32);
+        Blocks = columns / (type is GgmlType.Q4_K or GgmlType.Q6_K ? 256 : 32);
         TileCount = (rows + Rows - 1) / Rows;
-        BlockBytes = type switch { GgmlType.Q4_0 => Q4_0BlockBytes, GgmlType.Q8_0 => Q8_0BlockBytes, _ => Q4_KBlockBytes };
-        TileBytes = (long)Blocks * BlockBytes;
+        (BlockBytes, ScaleBytes) = type switch
+        {
+            GgmlType.Q4_0 => (Q4_0BlockBytes, 32),
+            GgmlType.Q8_0 => (Q8_0BlockBytes, 32),
+            GgmlType.Q4_K => (Q4_KBlockBytes, 0),
+            _ => (Q6_KBlockBytes, 32),
+        };
+        PairBytes = 2 * ScaleBytes + 2 * BlockBytes;
+        TileBytes = ScaleBytes == 0 ? (long)Blocks * BlockBytes : (long)(Blocks + 1) / 2 * PairBytes;
         _bytes = TileBytes * TileCount;
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(_bytes, 64), 64);
         // Only the last tile can hold padding rows; every other byte is written by Pack.
@@ -60,6 +77,14 @@ internal sealed unsafe class RowTiles : IDisposable
     }
 
     public byte* Tile(int tile) => _data + tile * TileBytes;
+
+    /// <summary>Block <paramref name="block"/> of a tile.</summary>
+    public byte* Block(byte* tile, int block) => ScaleBytes == 0
+        ? tile + (long)block * BlockBytes
+        : tile + (long)(block >> 1) * PairBytes + 2 * ScaleBytes + (block & 1) * BlockBytes;
+
+    /// <summary>The scale field of block <paramref name="block"/> of a tile (types with one).</summary>
+    public byte* BlockScales(byte* tile, int block) => tile + (long)(block >> 1) * PairBytes + (block & 1) * ScaleBytes;
 
     /// <summary>Rearranges the rows of <paramref name="source"/> (ggml row-major blocks) into tiles, large
     /// matrices on several threads.</summary>
@@ -90,33 +115,55 @@ internal sealed unsafe class RowTiles : IDisposable
             byte* sourceRow = source + row * rowBytes;
             for (int b = 0; b < Blocks; b++)
             {
-                byte* to = tile + (long)b * BlockBytes;
+                byte* scale = BlockScales(tile, b);
+                byte* to = Block(tile, b);
                 switch (Type)
                 {
-                    case GgmlType.Q4_0: PackBlock32(sourceRow + (long)b * 18, to, r, groups: 4); break;
-                    case GgmlType.Q8_0: PackBlock32(sourceRow + (long)b * 34, to, r, groups: 8); break;
-                    default: PackQ4_K(sourceRow + (long)b * 144, to, r); break;
+                    case GgmlType.Q4_0: PackBlock32(sourceRow + (long)b * 18, scale, to, r, units: 4); break;
+                    case GgmlType.Q8_0: PackBlock32(sourceRow + (long)b * 34, scale, to, r, units: 8); break;
+                    case GgmlType.Q4_K: PackQ4_K(sourceRow + (long)b * 144, to, r); break;
+                    default: PackQ6_K(sourceRow + (long)b * 210, scale, to, r); break;
                 }
             }
         }
     }
 
-    static void PackBlock32(byte* from, byte* to, int r, int groups)
+    /// <summary>Copies <paramref name="units"/> four-byte pieces of row <paramref name="r"/> into their units.</summary>
+    static void PackUnits(byte* from, byte* to, int r, int units)
     {
-        ((ushort*)to)[r] = *(ushort*)from;
-        for (int g = 0; g < groups; g++)
-            *(uint*)(to + 32 + 64 * g + 4 * r) = *(uint*)(from + 2 + 4 * g);
+        for (int k = 0; k < units; k++) *(uint*)(to + 64 * k + 4 * r) = *(uint*)(from + 4 * k);
+    }
+
+    static void PackBlock32(byte* from, byte* scale, byte* to, int r, int units)
+    {
+        ((ushort*)scale)[r] = *(ushort*)from;
+        PackUnits(from + 2, to, r, units);
     }
 
     static void PackQ4_K(byte* from, byte* to, int r)
     {
         ((ushort*)to)[r] = *(ushort*)from;
         ((ushort*)(to + 32))[r] = *(ushort*)(from + 2);
-        for (int word = 0; word < 3; word++)
-            *(uint*)(to + 64 + 64 * word + 4 * r) = *(uint*)(from + 4 + 4 * word);
-        byte* nibbles = from + 16;
-        for (int group = 0; group < 32; group++)
-            *(uint*)(to + Q4_KHeaderBytes + 64 * group + 4 * r) = *(uint*)(nibbles + 4 * group);
+        PackUnits(from + 4, to + 64, r, 3);
+        PackUnits(from + 16, to + Q4_KHeaderBytes, r, 32);
+    }
+
+    static void PackQ6_K(byte* from, byte* scale, byte* to, int r)
+    {
+        ((ushort*)scale)[r] = *(ushort*)(from + 208);
+        PackUnits(from + 192, to, r, 4);
+        for (int k = 0; k < 32; k++)
+        {
+            int h = k / 16, parity = k % 16 / 8, i = k % 8;
+            byte* step = to + 256 + (2 * h + i / 4) * Q6_KStepBytes;
+            PackUnits(from + 4 * k, step + 64 * (4 * parity + i % 4), r, 1);
+        }
+        for (int m = 0; m < 16; m++)
+        {
+            int h = m / 8, i = m % 8;
+            byte* step = to + 256 + (2 * h + i / 4) * Q6_KStepBytes;
+            PackUnits(from + 128 + 4 * m, step + 512 + 64 * (i % 4), r, 1);
+        }
     }
 
     public void Dispose()

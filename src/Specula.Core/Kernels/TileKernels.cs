@@ -89,6 +89,10 @@ internal static unsafe class TileKernels
         }
     }
 
+    /// <summary>A pair of blocks with their two 32-byte scale fields (see <see cref="RowTiles"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int PairBytes(int blockBytes) => 64 + 2 * blockBytes;
+
     // ---------------------------------------------------------------- 512 bits: 16 rows per register
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -129,7 +133,6 @@ internal static unsafe class TileKernels
     static void Q4_0x512<TCount>(byte* tile, int blocks, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
-        const int blockBytes = 32 + 4 * 64;
         sbyte** q = stackalloc sbyte*[MaxTokens];
         float** d = stackalloc float*[MaxTokens];
         int** o = stackalloc int*[MaxTokens];
@@ -141,12 +144,13 @@ internal static unsafe class TileKernels
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int b = 0; b < blocks; b++)
         {
-            byte* block = tile + (long)b * blockBytes;
-            var wd = F16Row.Load16(block);
-            var p0 = Vector512.Load(block + 32);
-            var p1 = Vector512.Load(block + 96);
-            var p2 = Vector512.Load(block + 160);
-            var p3 = Vector512.Load(block + 224);
+            byte* pair = tile + (long)(b >> 1) * PairBytes(RowTiles.Q4_0BlockBytes);
+            byte* block = pair + 64 + (b & 1) * RowTiles.Q4_0BlockBytes;
+            var wd = F16Row.Load16(pair + 32 * (b & 1));
+            var p0 = Vector512.Load(block);
+            var p1 = Vector512.Load(block + 64);
+            var p2 = Vector512.Load(block + 128);
+            var p3 = Vector512.Load(block + 192);
             var v0 = p0 & low;
             var v1 = p1 & low;
             var v2 = p2 & low;
@@ -187,7 +191,6 @@ internal static unsafe class TileKernels
     static void Q8_0x512<TCount>(byte* tile, int blocks, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
-        const int blockBytes = 32 + 8 * 64;
         sbyte** q = stackalloc sbyte*[MaxTokens];
         float** d = stackalloc float*[MaxTokens];
         int** o = stackalloc int*[MaxTokens];
@@ -197,11 +200,12 @@ internal static unsafe class TileKernels
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int b = 0; b < blocks; b++)
         {
-            byte* block = tile + (long)b * blockBytes;
+            byte* pair = tile + (long)(b >> 1) * PairBytes(RowTiles.Q8_0BlockBytes);
+            byte* block = pair + 64 + (b & 1) * RowTiles.Q8_0BlockBytes;
             Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default, i4 = default, i5 = default, i6 = default, i7 = default;
             for (int g = 0; g < 8; g++)
             {
-                var wv = Vector512.Load((sbyte*)block + 32 + 64 * g);
+                var wv = Vector512.Load((sbyte*)block + 64 * g);
                 var negative = Vector512.LessThan(wv, Vector512<sbyte>.Zero);
                 var magnitude = Vector512.Abs(wv).AsByte();
                 int xo = 32 * b + 4 * g;
@@ -214,7 +218,7 @@ internal static unsafe class TileKernels
                 if (TCount.Count > 6) i6 += Q8Group512(magnitude, negative, q[6] + xo);
                 if (TCount.Count > 7) i7 += Q8Group512(magnitude, negative, q[7] + xo);
             }
-            var wd = F16Row.Load16(block);
+            var wd = F16Row.Load16(pair + 32 * (b & 1));
             a0 = Q8Finish512(i0, wd, d0[b], a0);
             if (TCount.Count > 1) a1 = Q8Finish512(i1, wd, d[1][b], a1);
             if (TCount.Count > 2) a2 = Q8Finish512(i2, wd, d[2][b], a2);
@@ -246,7 +250,6 @@ internal static unsafe class TileKernels
     static void Q4_0x256<TCount>(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
-        const int blockBytes = 32 + 4 * 64;
         var low = Vector256.Create((byte)0x0F);
         for (int k = 0; k < TCount.Count; k++)
         {
@@ -256,14 +259,15 @@ internal static unsafe class TileKernels
             Vector256<float> acc = default;
             for (int b = 0; b < blocks; b++)
             {
-                byte* block = tile + (long)b * blockBytes;
-                byte* values = block + 32 + 32 * half;
-                var wd = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)block + 8 * half));
+                byte* pair = tile + (long)(b >> 1) * PairBytes(RowTiles.Q4_0BlockBytes);
+                byte* scales = pair + 32 * (b & 1);
+                byte* block = pair + 64 + (b & 1) * RowTiles.Q4_0BlockBytes + 32 * half;
+                var wd = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)scales + 8 * half));
                 sbyte* xb = xq + 32 * b;
                 Vector256<short> s = default;
                 for (int g = 0; g < 4; g++)
                 {
-                    var p = Vector256.Load(values + 64 * g);
+                    var p = Vector256.Load(block + 64 * g);
                     s += Int8Dot.Pairs(p & low, Broadcast256(xb + 4 * g));
                     s += Int8Dot.Pairs(Vector256.ShiftRightLogical(p.AsUInt16(), 4).AsByte() & low, Broadcast256(xb + 16 + 4 * g));
                 }
@@ -277,7 +281,6 @@ internal static unsafe class TileKernels
     static void Q8_0x256<TCount>(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
-        const int blockBytes = 32 + 8 * 64;
         for (int k = 0; k < TCount.Count; k++)
         {
             sbyte* xq = x.QuantRow(t + k);
@@ -285,12 +288,14 @@ internal static unsafe class TileKernels
             Vector256<float> acc = default;
             for (int b = 0; b < blocks; b++)
             {
-                byte* block = tile + (long)b * blockBytes;
-                var wd = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)block + 8 * half));
+                byte* pair = tile + (long)(b >> 1) * PairBytes(RowTiles.Q8_0BlockBytes);
+                byte* scales = pair + 32 * (b & 1);
+                byte* block = pair + 64 + (b & 1) * RowTiles.Q8_0BlockBytes + 32 * half;
+                var wd = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)scales + 8 * half));
                 Vector256<int> sum = default;
                 for (int g = 0; g < 8; g++)
                 {
-                    var wv = Vector256.Load((sbyte*)block + 32 + 64 * g + 32 * half);
+                    var wv = Vector256.Load((sbyte*)block + 64 * g);
                     var (magnitude, signed) = Int8Dot.MoveSign(wv, Broadcast256(xq + 32 * b + 4 * g));
                     sum += Int8Dot.Widen(Int8Dot.Pairs(magnitude, signed));
                 }
@@ -312,7 +317,6 @@ internal static unsafe class TileKernels
     static void Q4_0x128<TCount>(byte* tile, int blocks, int quarter, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
-        const int blockBytes = 32 + 4 * 64;
         var low = Vector128.Create((byte)0x0F);
         for (int k = 0; k < TCount.Count; k++)
         {
@@ -322,18 +326,19 @@ internal static unsafe class TileKernels
             Vector128<float> acc = default;
             for (int b = 0; b < blocks; b++)
             {
-                byte* block = tile + (long)b * blockBytes;
-                byte* values = block + 32 + 16 * quarter;
+                byte* pair = tile + (long)(b >> 1) * PairBytes(RowTiles.Q4_0BlockBytes);
+                byte* scales = pair + 32 * (b & 1);
+                byte* block = pair + 64 + (b & 1) * RowTiles.Q4_0BlockBytes + 16 * quarter;
                 sbyte* xb = xq + 32 * b;
                 Vector128<short> s = default;
                 for (int g = 0; g < 4; g++)
                 {
-                    var p = Vector128.Load(values + 64 * g);
+                    var p = Vector128.Load(block + 64 * g);
                     s += Int8Dot.Pairs(p & low, Broadcast128(xb + 4 * g));
                     s += Int8Dot.Pairs(Vector128.ShiftRightLogical(p.AsUInt16(), 4).AsByte() & low, Broadcast128(xb + 16 + 4 * g));
                 }
                 var sum = Int8Dot.Widen(s) - Vector128.Create(xs[b] * 8);
-                acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(sum), Scales128(block, quarter) * Vector128.Create(xd[b]), acc);
+                acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(sum), Scales128(scales, quarter) * Vector128.Create(xd[b]), acc);
             }
             acc.Store(result + 16 * k);
         }
@@ -342,7 +347,6 @@ internal static unsafe class TileKernels
     static void Q8_0x128<TCount>(byte* tile, int blocks, int quarter, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
-        const int blockBytes = 32 + 8 * 64;
         for (int k = 0; k < TCount.Count; k++)
         {
             sbyte* xq = x.QuantRow(t + k);
@@ -350,15 +354,17 @@ internal static unsafe class TileKernels
             Vector128<float> acc = default;
             for (int b = 0; b < blocks; b++)
             {
-                byte* block = tile + (long)b * blockBytes;
+                byte* pair = tile + (long)(b >> 1) * PairBytes(RowTiles.Q8_0BlockBytes);
+                byte* scales = pair + 32 * (b & 1);
+                byte* block = pair + 64 + (b & 1) * RowTiles.Q8_0BlockBytes + 16 * quarter;
                 Vector128<int> sum = default;
                 for (int g = 0; g < 8; g++)
                 {
-                    var wv = Vector128.Load((sbyte*)block + 32 + 64 * g + 16 * quarter);
+                    var wv = Vector128.Load((sbyte*)block + 64 * g);
                     var (magnitude, signed) = Int8Dot.MoveSign(wv, Broadcast128(xq + 32 * b + 4 * g));
                     sum += Int8Dot.Widen(Int8Dot.Pairs(magnitude, signed));
                 }
-                acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(sum), Scales128(block, quarter) * Vector128.Create(xd[b]), acc);
+                acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(sum), Scales128(scales, quarter) * Vector128.Create(xd[b]), acc);
             }
             acc.Store(result + 16 * k);
         }

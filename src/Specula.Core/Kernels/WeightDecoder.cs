@@ -6,7 +6,7 @@ using Specula.Tensors;
 namespace Specula.Kernels;
 
 /// <summary>Unpacks one weight row (ggml block layout) into <see cref="DecodedRows"/> (every supported type but
-/// Q4_0, Q8_0 and Q4_K, which <see cref="RowTiles"/> holds in their own layout).</summary>
+/// Q4_0, Q8_0, Q4_K and Q6_K, which <see cref="RowTiles"/> holds in their own layout).</summary>
 internal static unsafe class WeightDecoder
 {
     public static void Decode(GgmlType type, byte* row, int columns, DecodedRows into, int slot)
@@ -21,7 +21,6 @@ internal static unsafe class WeightDecoder
             case GgmlType.Q2_K: DecodeQ2_K(row, columns, into, slot); break;
             case GgmlType.Q3_K: DecodeQ3_K(row, columns, into, slot); break;
             case GgmlType.Q5_K: DecodeQ5_K(row, columns, into, slot); break;
-            case GgmlType.Q6_K: DecodeQ6_K(row, columns, into, slot); break;
             default: throw new NotSupportedException($"no decoder for {type}");
         }
     }
@@ -243,34 +242,6 @@ internal static unsafe class WeightDecoder
             }
             into.SuperScales(slot)[2 * b] = HalfAt(block);
             into.SuperScales(slot)[2 * b + 1] = HalfAt(block + 2);
-        }
-    }
-
-    static void DecodeQ6_K(byte* row, int n, DecodedRows into, int slot)
-    {
-        byte* q = into.Values(slot);
-        var low = Vector256.Create((byte)0x0F);
-        var three = Vector256.Create((byte)3);
-        for (int b = 0; b < n / 256; b++)
-        {
-            byte* block = row + b * 210;
-            short* scales = into.GroupScales(slot) + b * 16;
-            for (int g = 0; g < 16; g++) scales[g] = (sbyte)block[192 + g];
-            new Span<short>(into.GroupMins(slot) + b * 16, 16).Clear();
-            WriteKScaleLanes(into, slot, b, scales);
-            for (int h = 0; h < 2; h++)
-            {
-                var ql0 = Vector256.Load(block + h * 64);
-                var ql1 = Vector256.Load(block + h * 64 + 32);
-                var qh = Vector256.Load(block + 128 + h * 32);
-                byte* dst = q + b * 256 + h * 128;
-                ((ql0 & low) | ((qh & three) << 4)).Store(dst);
-                ((ql1 & low) | (((qh >> 2) & three) << 4)).Store(dst + 32);
-                ((ql0 >> 4) | (((qh >> 4) & three) << 4)).Store(dst + 64);
-                ((ql1 >> 4) | (((qh >> 6) & three) << 4)).Store(dst + 96);
-            }
-            into.SuperScales(slot)[2 * b] = HalfAt(block + 208);
-            into.SuperScales(slot)[2 * b + 1] = 0;
         }
     }
 }

@@ -172,12 +172,13 @@ public class MatMulTests
         }
     }
 
-    /// <summary>The row-tile kernels take tokens eight (Q4_K: four) at a time, then the rest together: every
+    /// <summary>The row-tile kernels take tokens eight (the k-quants: four) at a time, then the rest together: every
     /// grouping gives each token the result it has alone.</summary>
     [Theory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q6_K)]
     public void EveryTokenGroupingGivesTheSingleTokenResult(GgmlType type)
     {
         var (rows, columns) = OddShape(type);
