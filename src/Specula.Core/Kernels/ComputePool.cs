@@ -5,9 +5,13 @@ namespace Specula.Kernels;
 /// <summary>
 /// One persistent set of worker threads that run an <see cref="IParallelWork"/> together with the calling
 /// thread. Workers spin briefly after each operation (operations of a forward pass follow each other within
-/// microseconds) and then park, so an idle pool costs nothing. <see cref="Run"/> returns when every thread
-/// has finished, which is the barrier between operations; <see cref="Barrier"/> synchronises the threads
-/// inside one operation. Nothing is allocated per run.
+/// microseconds) and then park, so an idle pool costs nothing. Nothing is allocated per run.
+/// <para>Two kinds of operation: <see cref="Run"/> runs the work on every thread, each exactly once, and
+/// returns when all have finished (<see cref="Barrier"/> synchronises them inside it).
+/// <see cref="RunSelfScheduled"/> is for work that hands out its items itself (an atomic counter): the caller
+/// starts at once, a worker joins if it arrives while the operation is open, and once the caller has run out
+/// of items it closes the operation and waits only for the workers that joined. A worker the OS has not
+/// scheduled (a machine with more threads than cores) then costs nothing, instead of stalling everyone.</para>
 /// </summary>
 public sealed class ComputePool : IDisposable
 {
@@ -16,12 +20,17 @@ public sealed class ComputePool : IDisposable
 
     [ThreadStatic] static bool _isPoolWorker;
 
+    // The published operation: generation in the high 32 bits, Closed, and how many workers joined it.
+    const long Closed = 1L << 31;
+    const long JoinedMask = Closed - 1;
+
     readonly Thread[] _workers;
     readonly object _runLock = new();
     readonly object _parkLock = new();
     IParallelWork? _work;
-    long _generation;
-    int _pending;
+    long _state;
+    uint _generation;
+    int _finished;
     int _sleepers;
     volatile bool _disposed;
     Exception? _failure;
@@ -85,7 +94,18 @@ public sealed class ComputePool : IDisposable
 
     /// <summary>Runs <paramref name="work"/> on every thread of the pool (the caller is thread 0) and returns
     /// when all have finished. An exception thrown by any thread is rethrown here.</summary>
-    public void Run(IParallelWork work)
+    public void Run(IParallelWork work) => Run(work, selfScheduled: false);
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, which takes its items from a shared counter until none are left, on the
+    /// caller and on whichever workers join while it is open; returns when the caller is done and every
+    /// worker that joined has finished. Workers that arrive later skip it, so the work must not depend on
+    /// every thread running (no <see cref="Barrier"/>, no split by thread index). Thread indexes still
+    /// identify the thread (per-thread scratch). An exception thrown by any thread is rethrown here.
+    /// </summary>
+    public void RunSelfScheduled(IParallelWork work) => Run(work, selfScheduled: true);
+
+    void Run(IParallelWork work, bool selfScheduled)
     {
         ArgumentNullException.ThrowIfNull(work);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -100,8 +120,9 @@ public sealed class ComputePool : IDisposable
             }
             _work = work;
             _failure = null;
-            Volatile.Write(ref _pending, _workers.Length);
-            Interlocked.Increment(ref _generation);
+            Volatile.Write(ref _finished, 0);
+            // Publish with a full fence, so the sleeper count read next is not older than the new state.
+            Interlocked.Exchange(ref _state, (long)++_generation << 32);
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (_parkLock) Monitor.PulseAll(_parkLock);
 
@@ -119,8 +140,17 @@ public sealed class ComputePool : IDisposable
                 _isPoolWorker = false;
             }
 
+            int expected = _workers.Length;
+            if (selfScheduled)
+            {
+                // Close the operation: from now on no worker joins; wait for those that did.
+                long state = Volatile.Read(ref _state);
+                long seen;
+                while ((seen = Interlocked.CompareExchange(ref _state, state | Closed, state)) != state) state = seen;
+                expected = (int)(state & JoinedMask);
+            }
             var spinner = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _finished) != expected) spinner.SpinOnce(sleep1Threshold: -1);
             _work = null;
             if (_failure != null)
                 throw new AggregateException("a compute pool operation failed", _failure);
@@ -128,7 +158,8 @@ public sealed class ComputePool : IDisposable
     }
 
     /// <summary>Waits until every thread of the running operation has reached this call. Only valid inside
-    /// <see cref="IParallelWork.Execute"/>, and every thread must call it the same number of times.</summary>
+    /// <see cref="IParallelWork.Execute"/> of an operation started with <see cref="Run"/>, and every thread
+    /// must call it the same number of times.</summary>
     public void Barrier()
     {
         if (ThreadCount == 1) return;
@@ -146,42 +177,58 @@ public sealed class ComputePool : IDisposable
     void WorkerLoop(int index)
     {
         _isPoolWorker = true;
-        long seen = 0;
+        uint seen = 0;
         while (true)
         {
-            WaitForGeneration(seen);
+            long state = WaitForGeneration(seen);
             if (_disposed) return;
-            seen = Volatile.Read(ref _generation);
-            try
+            uint generation = (uint)(state >> 32);
+            seen = generation;
+            // Join unless the caller already closed this operation (or a newer one replaced it).
+            while ((uint)(state >> 32) == generation && (state & Closed) == 0)
             {
-                _work!.Execute(index, ThreadCount);
+                long before = Interlocked.CompareExchange(ref _state, state + 1, state);
+                if (before == state)
+                {
+                    try
+                    {
+                        _work!.Execute(index, ThreadCount);
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.CompareExchange(ref _failure, e, null);
+                    }
+                    Interlocked.Increment(ref _finished);
+                    break;
+                }
+                state = before;
             }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-            }
-            Interlocked.Decrement(ref _pending);
         }
     }
 
-    void WaitForGeneration(long seen)
+    /// <summary>Spins until an operation newer than <paramref name="seen"/> is published (parking after
+    /// <see cref="SpinTime"/>) and returns the published state.</summary>
+    long WaitForGeneration(uint seen)
     {
         long spinUntil = Stopwatch.GetTimestamp() + (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
         int rounds = 0;
-        while (Volatile.Read(ref _generation) == seen && !_disposed)
+        long state;
+        while ((uint)((state = Volatile.Read(ref _state)) >> 32) == seen && !_disposed)
         {
             if ((++rounds & 63) == 0 && Stopwatch.GetTimestamp() > spinUntil)
             {
                 lock (_parkLock)
                 {
                     Interlocked.Increment(ref _sleepers);
-                    while (Volatile.Read(ref _generation) == seen && !_disposed) Monitor.Wait(_parkLock);
+                    while ((uint)(Volatile.Read(ref _state) >> 32) == seen && !_disposed) Monitor.Wait(_parkLock);
                     Interlocked.Decrement(ref _sleepers);
                 }
-                return;
+                rounds = 0;
+                continue;
             }
             Thread.SpinWait(8);
         }
+        return state;
     }
 
     public void Dispose()
@@ -190,7 +237,7 @@ public sealed class ComputePool : IDisposable
         lock (_runLock)
         {
             _disposed = true;
-            Interlocked.Increment(ref _generation);
+            Interlocked.Exchange(ref _state, (long)++_generation << 32);
             lock (_parkLock) Monitor.PulseAll(_parkLock);
         }
         foreach (var worker in _workers) worker.Join();

@@ -62,6 +62,77 @@ public class ComputePoolTests
         pool.Run(new CountingWork(pool, 10)); // still usable
     }
 
+    sealed class SelfScheduledWork(int threads, int items) : IParallelWork
+    {
+        public readonly int[] Hits = new int[items];
+        public readonly int[] Threads = new int[threads];
+        int _next = -1;
+
+        public void Execute(int threadIndex, int threadCount)
+        {
+            Interlocked.Increment(ref Threads[threadIndex]);
+            int i;
+            while ((i = Interlocked.Increment(ref _next)) < Hits.Length) Interlocked.Increment(ref Hits[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void SelfScheduledWorkTakesEveryItemOnceAndNoThreadTwice(int threads)
+    {
+        using var pool = new ComputePool(threads);
+        for (int run = 0; run < 50; run++)
+        {
+            var work = new SelfScheduledWork(threads, 1000);
+            pool.RunSelfScheduled(work);
+            Assert.All(work.Hits, n => Assert.Equal(1, n));
+            Assert.Equal(1, work.Threads[0]);
+            Assert.All(work.Threads, n => Assert.InRange(n, 0, 1));
+            if (run == 25) Thread.Sleep(5); // let the workers park, then wake them
+        }
+        // All-thread operations still reach every thread after self-scheduled ones skipped some.
+        var all = new CountingWork(pool, 100);
+        pool.Run(all);
+        Assert.All(all.Threads, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public void SelfScheduledWorkDoesNotWaitForAParkedWorker()
+    {
+        // The worker parks at once after each operation; waking it takes far longer than the caller needs
+        // for a single item, so the caller finishes and closes operations the worker never joins.
+        using var pool = new ComputePool(2) { SpinTime = TimeSpan.Zero };
+        int workerJoins = 0;
+        const int runs = 20;
+        for (int run = 0; run < runs; run++)
+        {
+            Thread.Sleep(2);
+            var work = new SelfScheduledWork(2, 1);
+            pool.RunSelfScheduled(work);
+            Assert.Equal(1, work.Hits[0]);
+            workerJoins += work.Threads[1];
+        }
+        Assert.True(workerJoins < runs, $"the worker joined all {runs} operations: the caller waited for it");
+    }
+
+    sealed class FailingSelfScheduledWork : IParallelWork
+    {
+        public void Execute(int threadIndex, int threadCount) => throw new InvalidDataException("boom");
+    }
+
+    [Fact]
+    public void AnExceptionInSelfScheduledWorkReachesTheCaller()
+    {
+        using var pool = new ComputePool(2);
+        var e = Assert.Throws<AggregateException>(() => pool.RunSelfScheduled(new FailingSelfScheduledWork()));
+        Assert.IsType<InvalidDataException>(e.InnerException);
+        var work = new SelfScheduledWork(2, 10);
+        pool.RunSelfScheduled(work); // still usable
+        Assert.All(work.Hits, n => Assert.Equal(1, n));
+    }
+
     [Fact]
     public void ThreadCountOutOfRangeIsRejected()
     {
