@@ -12,7 +12,8 @@ public enum RopeStyle
 /// <summary>
 /// Rotary position embedding. The angles follow llama.cpp's recurrence exactly: θ₀ = position,
 /// θᵢ₊₁ = θᵢ · base^(-2/d) in float, each divided by an optional per-dimension frequency factor (Llama 3's
-/// rope_freqs) and multiplied by the linear frequency scale.
+/// rope_freqs) and multiplied by the linear frequency scale; the rotation rounds as ggml's compiled code does
+/// (x₀·cos − x₁·sin with the first product fused), so rotated heads equal llama.cpp's to the bit.
 /// </summary>
 public static class Rope
 {
@@ -50,8 +51,9 @@ public static class Rope
                 int a = style == RopeStyle.Normal ? i : i / 2;
                 int b = style == RopeStyle.Normal ? i + 1 : i / 2 + half;
                 float x0 = head[a], x1 = head[b];
-                head[a] = x0 * cos - x1 * sin;
-                head[b] = x0 * sin + x1 * cos;
+                // ggml's compiled rotation fuses the first product of each line with the final add.
+                head[a] = MathF.FusedMultiplyAdd(x0, cos, -(x1 * sin));
+                head[b] = MathF.FusedMultiplyAdd(x0, sin, x1 * cos);
             }
         }
     }

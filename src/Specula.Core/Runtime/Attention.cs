@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Specula.Kernels;
 
 namespace Specula.Runtime;
 
@@ -7,94 +7,213 @@ namespace Specula.Runtime;
 /// Scaled dot-product attention of the query heads that share one key/value head, over the rows of a
 /// sequence's KV cache the token may see: a contiguous run [0, prefixRows) followed by explicit extra rows
 /// (tree ancestors), always in increasing row order. Each key and value row is read once for the whole
-/// group of query heads (grouped-query attention). Every head's result is computed with the same operations
-/// in the same order whatever the batch, the thread or the machine (256-bit lanes, no fused multiply-add),
-/// so a token's attention depends only on what it sees.
+/// group of query heads (grouped-query attention).
+/// <para>The arithmetic is that of llama.cpp's CPU backend for one token (without flash attention), so for a
+/// plain sequence the result equals its to the bit. The visible rows are taken in units of 16 (the k-th
+/// visible row is lane k mod 16 of unit k / 16; lanes past the last row are masked). Scores are ggml's F32 dot
+/// products (four 16-lane fused accumulators over 64-element steps, summed (0+2)+(1+3) then across lanes, a
+/// scalar tail) times the scale; the softmax is <see cref="Softmax"/> over the units; each output dimension is
+/// ggml's F32 dot product of the value column with the probabilities (unit u accumulates into accumulator
+/// u mod 4). Lanes follow the position in the visible list, not the cache row, so a tree node gets exactly
+/// the result of its path computed as a plain sequence. Nothing depends on the batch, the thread or the
+/// vector width.</para>
 /// </summary>
 static unsafe class Attention
 {
+    const int Lanes = KvCache.AttentionLanes;
+    /// <summary>Value dimensions whose accumulators are kept at once (4 per dimension and head).</summary>
+    const int DimensionTile = 8;
+
+    /// <summary>One thread's scratch, sized for a group of query heads and the longest sequence.</summary>
+    internal sealed class Scratch
+    {
+        public readonly float[] Scores;       // group x units x 16
+        public readonly float[] Accumulators; // group x 4 x DimensionTile x 16
+        public readonly float[] Gathered;     // DimensionTile x 16 values of a unit whose rows are scattered
+        public readonly int UnitCapacity;
+
+        public Scratch(int groupSize, int contextLength)
+        {
+            UnitCapacity = (contextLength + Lanes - 1) / Lanes;
+            Scores = new float[groupSize * UnitCapacity * Lanes];
+            Accumulators = new float[groupSize * 4 * DimensionTile * Lanes];
+            Gathered = new float[DimensionTile * Lanes];
+        }
+    }
+
     /// <param name="queries">The group's query heads, <paramref name="groupSize"/> x headSize, consecutive.</param>
-    /// <param name="scores">Scratch of at least groupSize x (visible rows).</param>
     /// <param name="outputs">The group's output heads, groupSize x valueSize, consecutive.</param>
     public static void Group(
         ReadOnlySpan<float> queries, int groupSize, int headSize, float scale,
         KvCache cache, KvBlockTable table, int layer, int kvHead, int valueSize,
         int prefixRows, ReadOnlySpan<int> extraRows,
-        Span<float> scores, Span<float> outputs)
+        Scratch scratch, Span<float> outputs)
     {
         int count = prefixRows + extraRows.Length;
-        if (queries.Length < groupSize * headSize || outputs.Length < groupSize * valueSize || scores.Length < groupSize * count)
+        int units = (count + Lanes - 1) / Lanes;
+        if (queries.Length < groupSize * headSize || outputs.Length < groupSize * valueSize)
             throw new ArgumentException("attention buffers are too small");
-        int blockSize = cache.BlockSize, kvHeads = cache.KvHeadCount;
-        var blocks = table.Blocks;
+        if (units > scratch.UnitCapacity || scratch.Scores.Length < groupSize * units * Lanes
+            || scratch.Accumulators.Length < groupSize * 4 * DimensionTile * Lanes)
+            throw new ArgumentException($"attention scratch holds {scratch.UnitCapacity} units of {Lanes} rows, {count} rows are visible");
 
-        fixed (float* q = queries, keys = cache.Keys(layer), values = cache.Values(layer), s = scores, o = outputs)
-        fixed (int* extra = extraRows)
+        fixed (float* q = queries, keys = cache.Keys(layer), values = cache.Values(layer), o = outputs)
+        fixed (float* s = scratch.Scores, acc = scratch.Accumulators, gathered = scratch.Gathered)
+        fixed (int* extra = extraRows, blocks = table.Blocks)
         {
-            // Scores: one pass over the visible key rows.
-            for (int j = 0; j < count; j++)
+            var rows = new VisibleRows
             {
-                float* k = keys + HeadRow(blocks, blockSize, kvHeads, kvHead, j < prefixRows ? j : extra[j - prefixRows]) * headSize;
-                for (int g = 0; g < groupSize; g++)
-                    s[g * count + j] = Dot(q + g * headSize, k, headSize) * scale;
+                Blocks = blocks, BlockSize = cache.BlockSize, KvHeads = cache.KvHeadCount, KvHead = kvHead,
+                Prefix = prefixRows, Extra = extra, Count = count,
+            };
+            var shape = new Shape { GroupSize = groupSize, HeadSize = headSize, ValueSize = valueSize, Scale = scale, Units = units };
+            switch (Lanes16.Current)
+            {
+                case Lanes16.Width.W512: Compute<Lanes512>(shape, rows, q, keys, values, s, acc, gathered, o); break;
+                case Lanes16.Width.W256: Compute<Lanes256>(shape, rows, q, keys, values, s, acc, gathered, o); break;
+                default: Compute<Lanes128>(shape, rows, q, keys, values, s, acc, gathered, o); break;
             }
+        }
+    }
 
+    struct Shape
+    {
+        public int GroupSize, HeadSize, ValueSize, Units;
+        public float Scale;
+    }
+
+    /// <summary>Where the k-th visible row of one key/value head lies in a layer's key and value arrays.</summary>
+    struct VisibleRows
+    {
+        public int* Blocks;
+        public int* Extra;
+        public int BlockSize, KvHeads, KvHead, Prefix, Count;
+
+        /// <summary>Units made only of prefix rows: 16 consecutive rows of one block.</summary>
+        public readonly int ContiguousUnits => Prefix / Lanes;
+
+        public readonly int Row(int k) => k < Prefix ? k : Extra[k - Prefix];
+
+        /// <summary>Index of the head's block slab holding a row, and the row's offset in the block.</summary>
+        public readonly long Slab(int row) => (long)Blocks[row / BlockSize] * KvHeads + KvHead;
+    }
+
+    static void Compute<T>(in Shape shape, in VisibleRows rows, float* queries, float* keys, float* values,
+        float* scores, float* acc, float* gathered, float* outputs) where T : struct, ILanes16<T>
+    {
+        int groupSize = shape.GroupSize, headSize = shape.HeadSize, valueSize = shape.ValueSize;
+        int blockSize = rows.BlockSize, units = shape.Units, stride = units * Lanes;
+
+        // Scores: one dot product per visible row and query head; masked lanes are -inf (probability 0).
+        for (int u = 0; u < units; u++)
+        {
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                float* score = scores + u * Lanes + lane;
+                int k = u * Lanes + lane;
+                if (k >= rows.Count)
+                {
+                    for (int g = 0; g < groupSize; g++) score[g * stride] = float.NegativeInfinity;
+                    continue;
+                }
+                int row = rows.Row(k);
+                float* key = keys + (rows.Slab(row) * blockSize + row % blockSize) * headSize;
+                for (int g = 0; g < groupSize; g++)
+                    score[g * stride] = Dot<T>(queries + g * headSize, key, headSize) * shape.Scale;
+            }
+        }
+
+        for (int g = 0; g < groupSize; g++) Softmax.Run<T>(scores + g * stride, stride);
+
+        // Outputs, a tile of value dimensions at a time: four 16-lane accumulators per (head, dimension).
+        int accStride = 4 * DimensionTile * Lanes;
+        for (int d0 = 0; d0 < valueSize; d0 += DimensionTile)
+        {
+            int tile = Math.Min(DimensionTile, valueSize - d0);
+            new Span<float>(acc, groupSize * accStride).Clear();
+            for (int u = 0; u < units; u++)
+            {
+                // A unit's values for one dimension: 16 consecutive floats of the transposed block, or gathered.
+                float* unitValues;
+                int unitStride;
+                if (u < rows.ContiguousUnits)
+                {
+                    int first = u * Lanes;
+                    unitValues = values + rows.Slab(first) * valueSize * blockSize + (long)d0 * blockSize + first % blockSize;
+                    unitStride = blockSize;
+                }
+                else
+                {
+                    Gather(rows, values, valueSize, u, d0, tile, gathered);
+                    unitValues = gathered;
+                    unitStride = Lanes;
+                }
+                int slot = (u & 3) * DimensionTile * Lanes;
+                for (int g = 0; g < groupSize; g++)
+                {
+                    var p = T.Load(scores + g * stride + u * Lanes);
+                    float* a = acc + g * accStride + slot;
+                    for (int t = 0; t < tile; t++)
+                        T.Store(T.MultiplyAdd(p, T.Load(unitValues + t * unitStride), T.Load(a + t * Lanes)), a + t * Lanes);
+                }
+            }
             for (int g = 0; g < groupSize; g++)
-                Kernels.Softmax.InPlace(new Span<float>(s + g * count, count));
-
-            // Weighted sum of the visible value rows.
-            new Span<float>(o, groupSize * valueSize).Clear();
-            for (int j = 0; j < count; j++)
             {
-                float* v = values + HeadRow(blocks, blockSize, kvHeads, kvHead, j < prefixRows ? j : extra[j - prefixRows]) * valueSize;
-                for (int g = 0; g < groupSize; g++)
-                    AddScaled(o + g * valueSize, s[g * count + j], v, valueSize);
+                float* a = acc + g * accStride;
+                int step = DimensionTile * Lanes;
+                for (int t = 0; t < tile; t++)
+                {
+                    int e = t * Lanes;
+                    var sum = (T.Load(a + e) + T.Load(a + 2 * step + e)) + (T.Load(a + step + e) + T.Load(a + 3 * step + e));
+                    outputs[g * valueSize + d0 + t] = T.Sum(sum);
+                }
             }
         }
     }
 
-    /// <summary>Which head-sized row of a layer's key (or value) array holds <paramref name="kvHead"/> of a
-    /// sequence row: blocks are [head][row][head size].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long HeadRow(int[] blocks, int blockSize, int kvHeads, int kvHead, int row) =>
-        ((long)blocks[row / blockSize] * kvHeads + kvHead) * blockSize + row % blockSize;
-
-    /// <summary>Dot product in a fixed order for a given length: four 8-lane partial sums over 32-element
-    /// steps, then 8-element steps into the first, then the lanes added pairwise, then a scalar tail.</summary>
-    static float Dot(float* a, float* b, int n)
+    /// <summary>Copies dimensions [d0, d0 + tile) of unit <paramref name="u"/>'s rows into 16-lane rows;
+    /// lanes past the last visible row get 0 (their probability is 0).</summary>
+    static void Gather(in VisibleRows rows, float* values, int valueSize, int u, int d0, int tile, float* gathered)
     {
-        int i = 0;
-        float sum = 0;
-        if (n >= 8)
+        int blockSize = rows.BlockSize;
+        for (int lane = 0; lane < Lanes; lane++)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            var acc2 = Vector256<float>.Zero;
-            var acc3 = Vector256<float>.Zero;
-            for (; i + 32 <= n; i += 32)
+            int k = u * Lanes + lane;
+            if (k >= rows.Count)
             {
-                acc0 += Vector256.Load(a + i) * Vector256.Load(b + i);
-                acc1 += Vector256.Load(a + i + 8) * Vector256.Load(b + i + 8);
-                acc2 += Vector256.Load(a + i + 16) * Vector256.Load(b + i + 16);
-                acc3 += Vector256.Load(a + i + 24) * Vector256.Load(b + i + 24);
+                for (int t = 0; t < tile; t++) gathered[t * Lanes + lane] = 0f;
+                continue;
             }
-            for (; i + 8 <= n; i += 8)
-                acc0 += Vector256.Load(a + i) * Vector256.Load(b + i);
-            var acc = (acc0 + acc1) + (acc2 + acc3);
-            var half = acc.GetLower() + acc.GetUpper();
-            sum = (half.GetElement(0) + half.GetElement(2)) + (half.GetElement(1) + half.GetElement(3));
+            int row = rows.Row(k);
+            float* column = values + rows.Slab(row) * valueSize * blockSize + (long)d0 * blockSize + row % blockSize;
+            for (int t = 0; t < tile; t++) gathered[t * Lanes + lane] = column[t * blockSize];
         }
-        for (; i < n; i++) sum += a[i] * b[i];
-        return sum;
     }
-
-    /// <summary>output += weight · values, element-wise (so lanes do not change any result).</summary>
-    static void AddScaled(float* output, float weight, float* values, int n)
+    /// <summary>ggml's F32 dot product (<c>ggml_vec_dot_f32</c> on AVX-512): four 16-lane accumulators over
+    /// 64-element steps with fused multiply-adds, combined (0+2)+(1+3), summed across lanes, then the
+    /// elements past the last whole step added one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Dot<T>(float* a, float* b, int n) where T : struct, ILanes16<T>
     {
-        int i = 0;
-        var w = Vector256.Create(weight);
-        for (; i + 8 <= n; i += 8)
-            Vector256.Store(Vector256.Load(output + i) + w * Vector256.Load(values + i), output + i);
-        for (; i < n; i++) output[i] += weight * values[i];
+        int whole = n & ~63;
+        float sum = 0;
+        if (whole > 0)
+        {
+            var zero = T.Broadcast(0f);
+            var s0 = T.MultiplyAdd(T.Load(a), T.Load(b), zero);
+            var s1 = T.MultiplyAdd(T.Load(a + 16), T.Load(b + 16), zero);
+            var s2 = T.MultiplyAdd(T.Load(a + 32), T.Load(b + 32), zero);
+            var s3 = T.MultiplyAdd(T.Load(a + 48), T.Load(b + 48), zero);
+            for (int i = 64; i < whole; i += 64)
+            {
+                s0 = T.MultiplyAdd(T.Load(a + i), T.Load(b + i), s0);
+                s1 = T.MultiplyAdd(T.Load(a + i + 16), T.Load(b + i + 16), s1);
+                s2 = T.MultiplyAdd(T.Load(a + i + 32), T.Load(b + i + 32), s2);
+                s3 = T.MultiplyAdd(T.Load(a + i + 48), T.Load(b + i + 48), s3);
+            }
+            sum = T.Sum((s0 + s2) + (s1 + s3));
+        }
+        for (int i = whole; i < n; i++) sum += a[i] * b[i];
+        return sum;
     }
 }

@@ -3,16 +3,16 @@ using Specula.Kernels;
 namespace Specula.Runtime;
 
 /// <summary>
-/// The attention of one layer for a batch, spread over a <see cref="ComputePool"/>: work items are
-/// (row, key/value head) pairs taken from an atomic counter, each computed by one thread with
+/// The attention of one layer for a batch, spread over a <see cref="ComputePool"/> (self-scheduled): work items
+/// are (row, key/value head) pairs taken from an atomic counter, each computed by one thread with
 /// <see cref="Attention.Group"/>. When there are fewer items than threads (a decode step of a model with few
 /// key/value heads), each group of query heads is split into equal parts, one item each; a head's result is
 /// computed the same way however its group is split, so nothing depends on the thread count. Reused.
 /// </summary>
 sealed class AttentionWork : IParallelWork
 {
-    float[][] _scores; // one buffer per thread: group x context length
-    readonly int _scoresLength;
+    Attention.Scratch[] _scratch; // one per thread
+    readonly int _groupSize, _contextLength;
     int _next;
     int _parts, _headsPerPart;
 
@@ -31,22 +31,23 @@ sealed class AttentionWork : IParallelWork
 
     public AttentionWork(int threadCount, int groupSize, int contextLength)
     {
-        _scoresLength = groupSize * contextLength;
-        _scores = Allocate(threadCount);
+        _groupSize = groupSize;
+        _contextLength = contextLength;
+        _scratch = Allocate(threadCount);
     }
 
-    float[][] Allocate(int threadCount)
+    Attention.Scratch[] Allocate(int threadCount)
     {
-        var scores = new float[threadCount][];
-        for (int t = 0; t < threadCount; t++) scores[t] = new float[_scoresLength];
-        return scores;
+        var scratch = new Attention.Scratch[threadCount];
+        for (int t = 0; t < threadCount; t++) scratch[t] = new Attention.Scratch(_groupSize, _contextLength);
+        return scratch;
     }
 
     public void Run(ComputePool pool)
     {
         _next = 0;
         // The shared pool can be reconfigured with more threads after this runner was built.
-        if (pool.ThreadCount > _scores.Length) _scores = Allocate(pool.ThreadCount);
+        if (pool.ThreadCount > _scratch.Length) _scratch = Allocate(pool.ThreadCount);
         _parts = 1;
         while (RowCount * KvHeadCount * _parts < pool.ThreadCount && _parts < GroupSize)
         {
@@ -57,12 +58,12 @@ sealed class AttentionWork : IParallelWork
         }
         _headsPerPart = GroupSize / _parts;
         if (RowCount * KvHeadCount * _parts <= 1) Execute(0, 1);
-        else pool.Run(this);
+        else pool.RunSelfScheduled(this);
     }
 
     public void Execute(int threadIndex, int threadCount)
     {
-        var scores = _scores[threadIndex];
+        var scratch = _scratch[threadIndex];
         int parts = _parts, heads = _headsPerPart;
         int total = RowCount * KvHeadCount * parts;
         for (int item = Interlocked.Increment(ref _next) - 1; item < total; item = Interlocked.Increment(ref _next) - 1)
@@ -75,7 +76,7 @@ sealed class AttentionWork : IParallelWork
                 Query.AsSpan(r * QueryStride + firstHead * HeadSize, heads * HeadSize), heads, HeadSize, Scale,
                 Cache, RowTable[r], Layer, kvHead, ValueSize,
                 VisiblePrefix[r], ExtraRows.AsSpan(ExtraStart[r], ExtraCount[r]),
-                scores, Output.AsSpan(i * OutputStride + firstHead * ValueSize, heads * ValueSize));
+                scratch, Output.AsSpan(i * OutputStride + firstHead * ValueSize, heads * ValueSize));
         }
     }
 }

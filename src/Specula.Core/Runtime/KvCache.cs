@@ -4,8 +4,10 @@ namespace Specula.Runtime;
 
 /// <summary>
 /// Keys and values of every layer for many sequences, stored in fixed-size blocks of rows (float32). Inside
-/// a block the layout is head-major, [key/value head][row][head size], so attention reads each head's rows
-/// of a block as one contiguous run. Each
+/// a block the layout is head-major: keys [key/value head][row][head size], so attention reads each head's
+/// key rows of a block as one contiguous run; values transposed, [key/value head][value dimension][row], so
+/// the weighted sum over rows runs along 16 consecutive rows per dimension (ggml's lane layout, see
+/// <see cref="Attention"/>). Blocks hold whole units of <see cref="AttentionLanes"/> rows. Each
 /// sequence has a <see cref="KvBlockTable"/> mapping its rows to blocks; blocks are reference-counted so
 /// <see cref="Fork"/> shares a prefix without copying, and a shared block is copied only when a sequence
 /// writes into it (copy-on-write: in practice the last, partially filled block).
@@ -14,8 +16,11 @@ public sealed class KvCache
 {
     public const int DefaultBlockSize = 16;
 
+    /// <summary>Rows the attention kernel treats as one unit (ggml's 16 lanes); a block holds whole units.</summary>
+    public const int AttentionLanes = 16;
+
     readonly float[][] _keys;    // per layer: BlockCount blocks of [KvHeadCount][BlockSize][KeyLength]
-    readonly float[][] _values;  // per layer: BlockCount blocks of [KvHeadCount][BlockSize][ValueLength]
+    readonly float[][] _values;  // per layer: BlockCount blocks of [KvHeadCount][ValueLength][BlockSize]
     readonly int[] _refCounts;
     readonly int[] _freeBlocks;
     int _freeCount;
@@ -43,8 +48,8 @@ public sealed class KvCache
     {
         if (layerCount <= 0 || kvHeadCount <= 0 || keyLength <= 0 || valueLength <= 0)
             throw new ArgumentException("KV cache needs positive layer count, head count and head sizes");
-        if (blockSize <= 0 || !BitOperations.IsPow2(blockSize))
-            throw new ArgumentException($"KV cache block size must be a power of two, got {blockSize}");
+        if (blockSize < AttentionLanes || !BitOperations.IsPow2(blockSize))
+            throw new ArgumentException($"KV cache block size must be a power of two of at least {AttentionLanes}, got {blockSize}");
         if (capacityTokens <= 0) throw new ArgumentException($"KV cache capacity must be positive, got {capacityTokens} tokens");
         if (maxSequenceLength <= 0) throw new ArgumentException($"maximum sequence length must be positive, got {maxSequenceLength}");
         if (maxSequences <= 0) throw new ArgumentException($"maximum sequence count must be positive, got {maxSequences}");
@@ -153,7 +158,9 @@ public sealed class KvCache
                 for (int h = 0; h < KvHeadCount; h++)
                 {
                     Array.Copy(_keys[l], KeyIndex(table, source, h), _keys[l], KeyIndex(table, destination, h), KeyLength);
-                    Array.Copy(_values[l], ValueIndex(table, source, h), _values[l], ValueIndex(table, destination, h), ValueLength);
+                    long from = ValueIndex(table, source, h), to = ValueIndex(table, destination, h);
+                    var values = _values[l];
+                    for (int d = 0; d < ValueLength; d++) values[to + (long)d * BlockSize] = values[from + (long)d * BlockSize];
                 }
         }
 
@@ -197,9 +204,10 @@ public sealed class KvCache
     internal long KeyIndex(KvBlockTable table, int row, int kvHead) =>
         ((((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) << _blockShift) + (row & (BlockSize - 1))) * KeyLength;
 
-    /// <summary>Index in a layer's value array of head <paramref name="kvHead"/> of a sequence row.</summary>
+    /// <summary>Index in a layer's value array of dimension 0 of head <paramref name="kvHead"/> of a sequence row;
+    /// dimension d is <see cref="BlockSize"/>·d further on.</summary>
     internal long ValueIndex(KvBlockTable table, int row, int kvHead) =>
-        ((((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) << _blockShift) + (row & (BlockSize - 1))) * ValueLength;
+        (((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) * ValueLength << _blockShift) + (row & (BlockSize - 1));
 
     /// <summary>Stores a row's keys and values (all heads, head after head) for one layer.</summary>
     internal void WriteRow(int layer, KvBlockTable table, int row, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
@@ -209,7 +217,9 @@ public sealed class KvCache
         for (int h = 0; h < KvHeadCount; h++)
         {
             key.Slice(h * KeyLength, KeyLength).CopyTo(keys.AsSpan((int)KeyIndex(table, row, h), KeyLength));
-            value.Slice(h * ValueLength, ValueLength).CopyTo(values.AsSpan((int)ValueIndex(table, row, h), ValueLength));
+            var source = value.Slice(h * ValueLength, ValueLength);
+            long column = ValueIndex(table, row, h);
+            for (int d = 0; d < source.Length; d++) values[column + (long)d * BlockSize] = source[d];
         }
     }
 

@@ -363,7 +363,7 @@ public sealed class ModelRunner
         MatMul.Multiply(w.Gate, _normed, n, _gate);
         MatMul.Multiply(w.Up, _normed, n, _up);
         int ff = _c.FeedForwardLength;
-        Activations.SwiGluInPlace(_gate.AsSpan(0, n * ff), _up.AsSpan(0, n * ff));
+        Activations.SwiGluInPlace(_gate.AsSpan(0, n * ff), _up.AsSpan(0, n * ff), ff);
         MatMul.Multiply(w.Down, _gate, n, _projection);
         AddInPlace(_residual, _projection, n * d);
     }
