@@ -31,7 +31,7 @@ public static unsafe class Activations
         }
     }
 
-    static void Row<T>(float* gate, float* up, int n) where T : struct, ILanes16<T>
+    static void Row<T>(float* gate, float* up, int n) where T : unmanaged, ILanes16<T>
     {
         int i = 0;
         var one = T.Broadcast(1.0f);

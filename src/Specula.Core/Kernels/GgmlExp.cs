@@ -38,7 +38,7 @@ internal static class GgmlExp
 
     /// <summary>e^x lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Of<T>(T x) where T : struct, ILanes16<T>
+    public static T Of<T>(T x) where T : unmanaged, ILanes16<T>
     {
         var z = T.MultiplyAdd(x, T.Broadcast(Log2E), T.Broadcast(Shift));
         var n = z - T.Broadcast(Shift);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Specula.Kernels;
 
@@ -11,7 +12,7 @@ namespace Specula.Kernels;
 /// Sixteen is the lane count of ggml's AVX-512 code, whose accumulation order the attention and activation
 /// kernels reproduce.
 /// </summary>
-internal unsafe interface ILanes16<T> where T : struct, ILanes16<T>
+internal unsafe interface ILanes16<T> where T : unmanaged, ILanes16<T>
 {
     static abstract T Load(float* source);
     static abstract void Store(T value, float* destination);
@@ -20,6 +21,8 @@ internal unsafe interface ILanes16<T> where T : struct, ILanes16<T>
     static abstract T operator -(T a, T b);
     static abstract T operator *(T a, T b);
     static abstract T operator /(T a, T b);
+    /// <summary>Bitwise and of the lanes' bits (with a mask of all-ones or zero lanes: keeps or zeroes them).</summary>
+    static abstract T And(T a, T b);
     /// <summary>a·b + c rounded once.</summary>
     static abstract T MultiplyAdd(T a, T b, T c);
     static abstract T Max(T a, T b);
@@ -28,17 +31,35 @@ internal unsafe interface ILanes16<T> where T : struct, ILanes16<T>
     /// <summary>Sum of the lanes in the order of <see cref="LaneSum"/>: lane i + lane i+8, then i+4, i+2, i+1
     /// (the order of <c>_mm512_reduce_add_ps</c>).</summary>
     static abstract float Sum(T value);
+    /// <summary>destination[i] = <see cref="Sum"/>(values[i]) for i in 0..15 (the same additions, done for
+    /// sixteen vectors at once where the width allows).</summary>
+    static abstract void SumEach(T* values, float* destination);
     /// <summary>j·2^n for integral n, exactly as AVX-512's <c>vscalefps</c> rounds it (see <see cref="GgmlExp"/>).</summary>
     static abstract T ScaleByPowerOfTwo(T j, T n);
 }
 
 /// <summary>Which <see cref="ILanes16{T}"/> implementation the kernels run with.</summary>
-internal static class Lanes16
+internal static unsafe class Lanes16
 {
     public enum Width { W512, W256, W128 }
 
     public static Width Current =>
         KernelOptions.Use512 ? Width.W512 : KernelOptions.Use256 ? Width.W256 : Width.W128;
+
+    // Sixteen all-ones lanes then sixteen zero lanes: the 16 floats from (16 - n) keep the first n lanes.
+    static readonly float* MaskWindow = CreateMaskWindow();
+
+    static float* CreateMaskWindow()
+    {
+        var window = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(32 * sizeof(float), 64);
+        for (int i = 0; i < 32; i++) window[i] = BitConverter.Int32BitsToSingle(i < 16 ? -1 : 0);
+        return window;
+    }
+
+    /// <summary>A mask keeping lanes [0, <paramref name="count"/>) and zeroing the rest (0 ≤ count ≤ 16),
+    /// for <see cref="ILanes16{T}.And"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T FirstLanes<T>(int count) where T : unmanaged, ILanes16<T> => T.Load(MaskWindow + 16 - count);
 }
 
 internal unsafe struct Lanes512 : ILanes16<Lanes512>
@@ -53,10 +74,45 @@ internal unsafe struct Lanes512 : ILanes16<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator -(Lanes512 a, Lanes512 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator *(Lanes512 a, Lanes512 b) => new(a.V * b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator /(Lanes512 a, Lanes512 b) => new(a.V / b.V);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 And(Lanes512 a, Lanes512 b) => new(a.V & b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a.V, b.V, c.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Max(Lanes512 a, Lanes512 b) => new(Vector512.Max(a.V, b.V));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Lanes512 value) => Lanes256.MaxOf(value.V.GetLower(), value.V.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes512 value) => LaneSum.Of16(value.V);
+
+    /// <summary>Sixteen lane sums at once: each step adds the same lane pairs as <see cref="LaneSum"/> (i+8,
+    /// then i+4, i+2, i+1), with shuffles packing two, four, then eight vectors' partial sums per register.</summary>
+    public static void SumEach(Lanes512* values, float* destination)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            for (int i = 0; i < 16; i++) destination[i] = Sum(values[i]);
+            return;
+        }
+        var v = (Vector512<float>*)values;
+        // z[r]: lanes 0-7 = a(r), lanes 8-15 = a(r+8), where a_i = x_i + x_(i+8).
+        var z0 = Half(v[0], v[8]); var z1 = Half(v[1], v[9]); var z2 = Half(v[2], v[10]); var z3 = Half(v[3], v[11]);
+        var z4 = Half(v[4], v[12]); var z5 = Half(v[5], v[13]); var z6 = Half(v[6], v[14]); var z7 = Half(v[7], v[15]);
+        // w[r]: 128-bit blocks = b(r), b(r+8), b(r+4), b(r+12), where b_i = a_i + a_(i+4).
+        var w0 = Quarter(z0, z4); var w1 = Quarter(z1, z5); var w2 = Quarter(z2, z6); var w3 = Quarter(z3, z7);
+        // u: per block (c0, c1) of w[r]'s vector then (c0, c1) of w[r+2]'s, where c0 = b0 + b2, c1 = b1 + b3.
+        var u0 = Avx512F.Shuffle(w0, w2, 0b01_00_01_00) + Avx512F.Shuffle(w0, w2, 0b11_10_11_10);
+        var u1 = Avx512F.Shuffle(w1, w3, 0b01_00_01_00) + Avx512F.Shuffle(w1, w3, 0b11_10_11_10);
+        // t: per block c0 + c1 of (w0|w2 first, w1|w3 second): lanes hold vectors 0,2,1,3 of each block's four.
+        var t = Avx512F.Shuffle(u0, u1, 0b10_00_10_00) + Avx512F.Shuffle(u0, u1, 0b11_01_11_01);
+        Avx512F.PermuteVar16x32(t, SumEachOrder).Store(destination);
+    }
+
+    // Block j of t holds vectors (r, r+2, r+1, r+3) + offset(j) for r = 0, with offsets 0, 8, 4, 12.
+    static readonly Vector512<int> SumEachOrder = Vector512.Create(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Half(Vector512<float> x, Vector512<float> y) =>
+        Avx512F.Shuffle4x128(x, y, 0b01_00_01_00) + Avx512F.Shuffle4x128(x, y, 0b11_10_11_10);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Quarter(Vector512<float> x, Vector512<float> y) =>
+        Avx512F.Shuffle4x128(x, y, 0b10_00_10_00) + Avx512F.Shuffle4x128(x, y, 0b11_01_11_01);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 ScaleByPowerOfTwo(Lanes512 j, Lanes512 n)
@@ -91,12 +147,17 @@ internal unsafe struct Lanes256 : ILanes16<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator -(Lanes256 a, Lanes256 b) => new(a.Lo - b.Lo, a.Hi - b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator *(Lanes256 a, Lanes256 b) => new(a.Lo * b.Lo, a.Hi * b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator /(Lanes256 a, Lanes256 b) => new(a.Lo / b.Lo, a.Hi / b.Hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 And(Lanes256 a, Lanes256 b) => new(a.Lo & b.Lo, a.Hi & b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) =>
         new(Vector256.FusedMultiplyAdd(a.Lo, b.Lo, c.Lo), Vector256.FusedMultiplyAdd(a.Hi, b.Hi, c.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Max(Lanes256 a, Lanes256 b) => new(Vector256.Max(a.Lo, b.Lo), Vector256.Max(a.Hi, b.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Lanes256 value) => MaxOf(value.Lo, value.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes256 value) => LaneSum.Of16(value.Lo, value.Hi);
+    public static void SumEach(Lanes256* values, float* destination)
+    {
+        for (int i = 0; i < 16; i++) destination[i] = Sum(values[i]);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float MaxOf(Vector256<float> a, Vector256<float> b)
@@ -152,6 +213,7 @@ internal unsafe struct Lanes128 : ILanes16<Lanes128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator -(Lanes128 x, Lanes128 y) => new(x.A - y.A, x.B - y.B, x.C - y.C, x.D - y.D);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator *(Lanes128 x, Lanes128 y) => new(x.A * y.A, x.B * y.B, x.C * y.C, x.D * y.D);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator /(Lanes128 x, Lanes128 y) => new(x.A / y.A, x.B / y.B, x.C / y.C, x.D / y.D);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 And(Lanes128 x, Lanes128 y) => new(x.A & y.A, x.B & y.B, x.C & y.C, x.D & y.D);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes128 MultiplyAdd(Lanes128 x, Lanes128 y, Lanes128 z) =>
         new(Vector128.FusedMultiplyAdd(x.A, y.A, z.A), Vector128.FusedMultiplyAdd(x.B, y.B, z.B),
@@ -166,6 +228,10 @@ internal unsafe struct Lanes128 : ILanes16<Lanes128>
         return MathF.Max(MathF.Max(q.GetElement(0), q.GetElement(1)), MathF.Max(q.GetElement(2), q.GetElement(3)));
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes128 value) => LaneSum.Of16(value.A, value.B, value.C, value.D);
+    public static void SumEach(Lanes128* values, float* destination)
+    {
+        for (int i = 0; i < 16; i++) destination[i] = Sum(values[i]);
+    }
 
     public static Lanes128 ScaleByPowerOfTwo(Lanes128 j, Lanes128 n)
     {

@@ -24,7 +24,7 @@ public static unsafe class Softmax
         }
     }
 
-    internal static void Run<T>(float* x, int n) where T : struct, ILanes16<T>
+    internal static void Run<T>(float* x, int n) where T : unmanaged, ILanes16<T>
     {
         int i = 0;
         float max = float.NegativeInfinity;

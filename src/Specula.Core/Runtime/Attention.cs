@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Specula.Kernels;
 
 namespace Specula.Runtime;
@@ -21,23 +23,33 @@ namespace Specula.Runtime;
 static unsafe class Attention
 {
     const int Lanes = KvCache.AttentionLanes;
-    /// <summary>Value dimensions whose accumulators are kept at once (4 per dimension and head).</summary>
-    const int DimensionTile = 8;
 
     /// <summary>One thread's scratch, sized for a group of query heads and the longest sequence.</summary>
     internal sealed class Scratch
     {
-        public readonly float[] Scores;       // group x units x 16
-        public readonly float[] Accumulators; // group x 4 x DimensionTile x 16
-        public readonly float[] Gathered;     // DimensionTile x 16 values of a unit whose rows are scattered
+        public readonly float[] Scores;     // group x (units rounded up to 4) x 16
+        public readonly nint[] UnitValues;  // per unit: its value slab (dimension d at BlockSize·d)
+        public float[] Staging = [];        // value slabs of units that are not 16 consecutive visible rows
+        public float[] Zeros = [];          // one value slab of zeros, read by the padding units
         public readonly int UnitCapacity;
 
         public Scratch(int groupSize, int contextLength)
         {
-            UnitCapacity = (contextLength + Lanes - 1) / Lanes;
+            UnitCapacity = ((contextLength + Lanes - 1) / Lanes + 3) & ~3;
             Scores = new float[groupSize * UnitCapacity * Lanes];
-            Accumulators = new float[groupSize * 4 * DimensionTile * Lanes];
-            Gathered = new float[DimensionTile * Lanes];
+            UnitValues = new nint[UnitCapacity];
+        }
+
+        public void EnsureZeros(int floats)
+        {
+            if (Zeros.Length < floats) Zeros = new float[floats];
+        }
+
+        /// <summary>Room for <paramref name="floats"/> of staged slabs (one for a partial unit; more only for
+        /// token trees, so it stops growing after the first steps).</summary>
+        public void EnsureStaging(int floats)
+        {
+            if (Staging.Length < floats) Staging = new float[Math.Max(floats, Staging.Length * 2)];
         }
     }
 
@@ -51,34 +63,43 @@ static unsafe class Attention
     {
         int count = prefixRows + extraRows.Length;
         int units = (count + Lanes - 1) / Lanes;
+        int paddedUnits = (units + 3) & ~3;
         if (queries.Length < groupSize * headSize || outputs.Length < groupSize * valueSize)
             throw new ArgumentException("attention buffers are too small");
-        if (units > scratch.UnitCapacity || scratch.Scores.Length < groupSize * units * Lanes
-            || scratch.Accumulators.Length < groupSize * 4 * DimensionTile * Lanes)
+        if (paddedUnits > scratch.UnitCapacity || scratch.Scores.Length < groupSize * paddedUnits * Lanes)
             throw new ArgumentException($"attention scratch holds {scratch.UnitCapacity} units of {Lanes} rows, {count} rows are visible");
+        var rows = new VisibleRows
+        {
+            BlockSize = cache.BlockSize, BlockShift = BitOperations.Log2((uint)cache.BlockSize),
+            KvHeads = cache.KvHeadCount, KvHead = kvHead, Prefix = prefixRows, Count = count,
+            HeadSize = headSize, ValueSize = valueSize,
+        };
+        // Units staged: the partial or scattered ones; the padding units read a slab of zeros.
+        scratch.EnsureStaging((units - rows.FullUnits) * valueSize * cache.BlockSize);
+        scratch.EnsureZeros(valueSize * cache.BlockSize);
 
         fixed (float* q = queries, keys = cache.Keys(layer), values = cache.Values(layer), o = outputs)
-        fixed (float* s = scratch.Scores, acc = scratch.Accumulators, gathered = scratch.Gathered)
+        fixed (float* s = scratch.Scores, staging = scratch.Staging, zeros = scratch.Zeros)
+        fixed (nint* unitValues = scratch.UnitValues)
         fixed (int* extra = extraRows, blocks = table.Blocks)
         {
-            var rows = new VisibleRows
-            {
-                Blocks = blocks, BlockSize = cache.BlockSize, KvHeads = cache.KvHeadCount, KvHead = kvHead,
-                Prefix = prefixRows, Extra = extra, Count = count,
-            };
-            var shape = new Shape { GroupSize = groupSize, HeadSize = headSize, ValueSize = valueSize, Scale = scale, Units = units };
+            rows.Blocks = blocks;
+            rows.Extra = extra;
+            rows.Keys = keys;
+            rows.Values = values;
+            var shape = new Shape { GroupSize = groupSize, Scale = scale, Units = units, PaddedUnits = paddedUnits };
             switch (Lanes16.Current)
             {
-                case Lanes16.Width.W512: Compute<Lanes512>(shape, rows, q, keys, values, s, acc, gathered, o); break;
-                case Lanes16.Width.W256: Compute<Lanes256>(shape, rows, q, keys, values, s, acc, gathered, o); break;
-                default: Compute<Lanes128>(shape, rows, q, keys, values, s, acc, gathered, o); break;
+                case Lanes16.Width.W512: Compute<Lanes512>(shape, rows, q, s, (float**)unitValues, staging, zeros, o); break;
+                case Lanes16.Width.W256: Compute<Lanes256>(shape, rows, q, s, (float**)unitValues, staging, zeros, o); break;
+                default: Compute<Lanes128>(shape, rows, q, s, (float**)unitValues, staging, zeros, o); break;
             }
         }
     }
 
     struct Shape
     {
-        public int GroupSize, HeadSize, ValueSize, Units;
+        public int GroupSize, Units, PaddedUnits;
         public float Scale;
     }
 
@@ -87,133 +108,237 @@ static unsafe class Attention
     {
         public int* Blocks;
         public int* Extra;
-        public int BlockSize, KvHeads, KvHead, Prefix, Count;
+        public float* Keys, Values;
+        public int BlockSize, BlockShift, KvHeads, KvHead, Prefix, Count, HeadSize, ValueSize;
 
-        /// <summary>Units made only of prefix rows: 16 consecutive rows of one block.</summary>
-        public readonly int ContiguousUnits => Prefix / Lanes;
+        /// <summary>Units whose visible rows are all prefix rows: consecutive rows of one block (the last
+        /// one possibly partial).</summary>
+        public readonly int ContiguousUnits => Count == Prefix ? (Count + Lanes - 1) / Lanes : Prefix / Lanes;
+
+        /// <summary>Contiguous units with all 16 rows visible.</summary>
+        public readonly int FullUnits => Count == Prefix ? Count / Lanes : Prefix / Lanes;
 
         public readonly int Row(int k) => k < Prefix ? k : Extra[k - Prefix];
 
-        /// <summary>Index of the head's block slab holding a row, and the row's offset in the block.</summary>
-        public readonly long Slab(int row) => (long)Blocks[row / BlockSize] * KvHeads + KvHead;
+        readonly long Slab(int row) => (long)Blocks[row >> BlockShift] * KvHeads + KvHead;
+
+        /// <summary>The key row of visible row k (HeadSize floats).</summary>
+        public readonly float* Key(int k)
+        {
+            int row = Row(k);
+            return Keys + ((Slab(row) << BlockShift) + (row & (BlockSize - 1))) * HeadSize;
+        }
+
+        /// <summary>Dimension 0 of visible row k's value; dimension d is BlockSize·d further on.</summary>
+        public readonly float* Value(int k)
+        {
+            int row = Row(k);
+            return Values + (Slab(row) * ValueSize << BlockShift) + (row & (BlockSize - 1));
+        }
     }
 
-    static void Compute<T>(in Shape shape, in VisibleRows rows, float* queries, float* keys, float* values,
-        float* scores, float* acc, float* gathered, float* outputs) where T : struct, ILanes16<T>
+    [SkipLocalsInit]
+    static void Compute<T>(in Shape shape, in VisibleRows rows, float* queries, float* scores, float** unitValues,
+        float* staging, float* zeros, float* outputs) where T : unmanaged, ILanes16<T>
     {
-        int groupSize = shape.GroupSize, headSize = shape.HeadSize, valueSize = shape.ValueSize;
-        int blockSize = rows.BlockSize, units = shape.Units, stride = units * Lanes;
+        int groupSize = shape.GroupSize, headSize = rows.HeadSize, valueSize = rows.ValueSize;
+        int units = shape.Units, padded = shape.PaddedUnits, stride = padded * Lanes, count = rows.Count;
+        int whole = headSize & ~63;
+        T* partial = stackalloc T[Lanes];
+        float* sums = stackalloc float[Lanes];
 
-        // Scores: one dot product per visible row and query head; masked lanes are -inf (probability 0).
+        // Scores, a unit of 16 rows at a time: each row's four accumulators combined, the sixteen lane sums
+        // together, then the tail past the last 64-element step; lanes past the last row are -inf.
         for (int u = 0; u < units; u++)
         {
-            for (int lane = 0; lane < Lanes; lane++)
-            {
-                float* score = scores + u * Lanes + lane;
-                int k = u * Lanes + lane;
-                if (k >= rows.Count)
-                {
-                    for (int g = 0; g < groupSize; g++) score[g * stride] = float.NegativeInfinity;
-                    continue;
-                }
-                int row = rows.Row(k);
-                float* key = keys + (rows.Slab(row) * blockSize + row % blockSize) * headSize;
-                for (int g = 0; g < groupSize; g++)
-                    score[g * stride] = Dot<T>(queries + g * headSize, key, headSize) * shape.Scale;
-            }
-        }
-
-        for (int g = 0; g < groupSize; g++) Softmax.Run<T>(scores + g * stride, stride);
-
-        // Outputs, a tile of value dimensions at a time: four 16-lane accumulators per (head, dimension).
-        int accStride = 4 * DimensionTile * Lanes;
-        for (int d0 = 0; d0 < valueSize; d0 += DimensionTile)
-        {
-            int tile = Math.Min(DimensionTile, valueSize - d0);
-            new Span<float>(acc, groupSize * accStride).Clear();
-            for (int u = 0; u < units; u++)
-            {
-                // A unit's values for one dimension: 16 consecutive floats of the transposed block, or gathered.
-                float* unitValues;
-                int unitStride;
-                if (u < rows.ContiguousUnits)
-                {
-                    int first = u * Lanes;
-                    unitValues = values + rows.Slab(first) * valueSize * blockSize + (long)d0 * blockSize + first % blockSize;
-                    unitStride = blockSize;
-                }
-                else
-                {
-                    Gather(rows, values, valueSize, u, d0, tile, gathered);
-                    unitValues = gathered;
-                    unitStride = Lanes;
-                }
-                int slot = (u & 3) * DimensionTile * Lanes;
-                for (int g = 0; g < groupSize; g++)
-                {
-                    var p = T.Load(scores + g * stride + u * Lanes);
-                    float* a = acc + g * accStride + slot;
-                    for (int t = 0; t < tile; t++)
-                        T.Store(T.MultiplyAdd(p, T.Load(unitValues + t * unitStride), T.Load(a + t * Lanes)), a + t * Lanes);
-                }
-            }
+            int first = u * Lanes, inUnit = Math.Min(Lanes, count - first);
+            bool contiguous = u < rows.ContiguousUnits;
+            float* unitKeys = contiguous ? rows.Key(first) : null;
+            if (contiguous) Prefetch(rows, u);
             for (int g = 0; g < groupSize; g++)
             {
-                float* a = acc + g * accStride;
-                int step = DimensionTile * Lanes;
-                for (int t = 0; t < tile; t++)
+                float* q = queries + g * headSize;
+                float* score = scores + g * stride + first;
+                if (whole > 0)
                 {
-                    int e = t * Lanes;
-                    var sum = (T.Load(a + e) + T.Load(a + 2 * step + e)) + (T.Load(a + step + e) + T.Load(a + 3 * step + e));
-                    outputs[g * valueSize + d0 + t] = T.Sum(sum);
+                    for (int lane = 0; lane < inUnit; lane++)
+                        partial[lane] = DotSteps<T>(q, contiguous ? unitKeys + lane * headSize : rows.Key(first + lane), whole);
+                    for (int lane = inUnit; lane < Lanes; lane++) partial[lane] = T.Broadcast(0f);
+                    T.SumEach(partial, sums);
                 }
+                else new Span<float>(sums, Lanes).Clear();
+                if (whole < headSize)
+                {
+                    for (int lane = 0; lane < inUnit; lane++)
+                    {
+                        float* key = contiguous ? unitKeys + lane * headSize : rows.Key(first + lane);
+                        float sum = sums[lane];
+                        for (int i = whole; i < headSize; i++) sum += q[i] * key[i];
+                        sums[lane] = sum;
+                    }
+                }
+                T.Store(T.Load(sums) * T.Broadcast(shape.Scale), score);
+                for (int lane = inUnit; lane < Lanes; lane++) score[lane] = float.NegativeInfinity;
+            }
+        }
+
+        // Probabilities; the padding units (up to a multiple of 4) get 0.
+        for (int g = 0; g < groupSize; g++)
+        {
+            Softmax.Run<T>(scores + g * stride, units * Lanes);
+            new Span<float>(scores + g * stride + units * Lanes, (padded - units) * Lanes).Clear();
+        }
+
+        // Every unit's value slab, dimension d at BlockSize·d: in place for whole units of consecutive rows,
+        // staged (zero-padded) for the others; the padding units read a slab of zeros.
+        int full = rows.FullUnits, slab = valueSize * rows.BlockSize;
+        for (int u = 0; u < full; u++) unitValues[u] = rows.Value(u * Lanes);
+        for (int u = full; u < units; u++)
+        {
+            float* target = staging + (long)(u - full) * slab;
+            Stage<T>(rows, u, target);
+            unitValues[u] = target;
+        }
+        for (int u = units; u < padded; u++) unitValues[u] = zeros;
+
+        // Outputs: per head and dimension, four 16-lane accumulators over the units (unit u into u mod 4);
+        // the sixteen lane sums of a tile of dimensions together.
+        for (int g = 0; g < groupSize; g++)
+        {
+            float* p = scores + g * stride;
+            float* output = outputs + g * valueSize;
+            for (int d0 = 0; d0 < valueSize; d0 += Lanes)
+            {
+                int end = Math.Min(d0 + Lanes, valueSize), d = d0;
+                for (; d + 4 <= end; d += 4)
+                    WeightedSumOfFour<T>(p, unitValues, padded, (long)d << rows.BlockShift, rows.BlockSize, partial + (d - d0));
+                for (; d < end; d++)
+                    WeightedSumOfOne<T>(p, unitValues, padded, (long)d << rows.BlockShift, partial + (d - d0));
+                for (int t = end - d0; t < Lanes; t++) partial[t] = T.Broadcast(0f);
+                T.SumEach(partial, sums);
+                for (int t = 0; t < end - d0; t++) output[d0 + t] = sums[t];
             }
         }
     }
 
-    /// <summary>Copies dimensions [d0, d0 + tile) of unit <paramref name="u"/>'s rows into 16-lane rows;
-    /// lanes past the last visible row get 0 (their probability is 0).</summary>
-    static void Gather(in VisibleRows rows, float* values, int valueSize, int u, int d0, int tile, float* gathered)
+    /// <summary>For four value dimensions from <paramref name="offset"/> (dimension stride
+    /// <paramref name="dimensionStride"/>): (a0 + a2) + (a1 + a3) per dimension, where a_k accumulates p · v
+    /// over the units u with u mod 4 = k, lane by lane with fused multiply-adds. Kept apart, so that its
+    /// sixteen accumulators stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void WeightedSumOfFour<T>(float* p, float** unitValues, int padded, long offset, int dimensionStride, T* result)
+        where T : unmanaged, ILanes16<T>
     {
-        int blockSize = rows.BlockSize;
-        for (int lane = 0; lane < Lanes; lane++)
+        var zero = T.Broadcast(0f);
+        T a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        T a20 = zero, a21 = zero, a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero, a33 = zero;
+        long s = dimensionStride;
+        for (int u = 0; u < padded; u += 4, p += 4 * Lanes)
         {
-            int k = u * Lanes + lane;
-            if (k >= rows.Count)
-            {
-                for (int t = 0; t < tile; t++) gathered[t * Lanes + lane] = 0f;
-                continue;
-            }
-            int row = rows.Row(k);
-            float* column = values + rows.Slab(row) * valueSize * blockSize + (long)d0 * blockSize + row % blockSize;
-            for (int t = 0; t < tile; t++) gathered[t * Lanes + lane] = column[t * blockSize];
+            float* v = unitValues[u] + offset;
+            var w = T.Load(p);
+            a00 = T.MultiplyAdd(w, T.Load(v), a00);
+            a10 = T.MultiplyAdd(w, T.Load(v + s), a10);
+            a20 = T.MultiplyAdd(w, T.Load(v + 2 * s), a20);
+            a30 = T.MultiplyAdd(w, T.Load(v + 3 * s), a30);
+            v = unitValues[u + 1] + offset;
+            w = T.Load(p + Lanes);
+            a01 = T.MultiplyAdd(w, T.Load(v), a01);
+            a11 = T.MultiplyAdd(w, T.Load(v + s), a11);
+            a21 = T.MultiplyAdd(w, T.Load(v + 2 * s), a21);
+            a31 = T.MultiplyAdd(w, T.Load(v + 3 * s), a31);
+            v = unitValues[u + 2] + offset;
+            w = T.Load(p + 2 * Lanes);
+            a02 = T.MultiplyAdd(w, T.Load(v), a02);
+            a12 = T.MultiplyAdd(w, T.Load(v + s), a12);
+            a22 = T.MultiplyAdd(w, T.Load(v + 2 * s), a22);
+            a32 = T.MultiplyAdd(w, T.Load(v + 3 * s), a32);
+            v = unitValues[u + 3] + offset;
+            w = T.Load(p + 3 * Lanes);
+            a03 = T.MultiplyAdd(w, T.Load(v), a03);
+            a13 = T.MultiplyAdd(w, T.Load(v + s), a13);
+            a23 = T.MultiplyAdd(w, T.Load(v + 2 * s), a23);
+            a33 = T.MultiplyAdd(w, T.Load(v + 3 * s), a33);
+        }
+        result[0] = (a00 + a02) + (a01 + a03);
+        result[1] = (a10 + a12) + (a11 + a13);
+        result[2] = (a20 + a22) + (a21 + a23);
+        result[3] = (a30 + a32) + (a31 + a33);
+    }
+
+    /// <summary><see cref="WeightedSumOfFour"/> for a single dimension (value sizes not a multiple of 4).</summary>
+    static void WeightedSumOfOne<T>(float* p, float** unitValues, int padded, long offset, T* result)
+        where T : unmanaged, ILanes16<T>
+    {
+        var zero = T.Broadcast(0f);
+        T a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int u = 0; u < padded; u += 4, p += 4 * Lanes)
+        {
+            a0 = T.MultiplyAdd(T.Load(p), T.Load(unitValues[u] + offset), a0);
+            a1 = T.MultiplyAdd(T.Load(p + Lanes), T.Load(unitValues[u + 1] + offset), a1);
+            a2 = T.MultiplyAdd(T.Load(p + 2 * Lanes), T.Load(unitValues[u + 2] + offset), a2);
+            a3 = T.MultiplyAdd(T.Load(p + 3 * Lanes), T.Load(unitValues[u + 3] + offset), a3);
+        }
+        *result = (a0 + a2) + (a1 + a3);
+    }
+
+    /// <summary>Copies unit <paramref name="u"/>'s values into a slab laid out as the cache's (dimension d at
+    /// BlockSize·d, lanes 0-15); lanes past the last visible row get 0, so stale cache contents never reach
+    /// the sum, not even as 0 · NaN.</summary>
+    static void Stage<T>(in VisibleRows rows, int u, float* target) where T : unmanaged, ILanes16<T>
+    {
+        int blockSize = rows.BlockSize, valueSize = rows.ValueSize;
+        int inUnit = Math.Min(Lanes, rows.Count - u * Lanes);
+        if (u < rows.ContiguousUnits)
+        {
+            float* source = rows.Value(u * Lanes);
+            var keep = Lanes16.FirstLanes<T>(inUnit);
+            for (int d = 0; d < valueSize; d++)
+                T.Store(T.And(T.Load(source + (long)d * blockSize), keep), target + (long)d * blockSize);
+            return;
+        }
+        for (int d = 0; d < valueSize; d++) new Span<float>(target + (long)d * blockSize, Lanes).Clear();
+        for (int lane = 0; lane < inUnit; lane++)
+        {
+            float* source = rows.Value(u * Lanes + lane);
+            for (int d = 0; d < valueSize; d++) target[(long)d * blockSize + lane] = source[(long)d * blockSize];
         }
     }
-    /// <summary>ggml's F32 dot product (<c>ggml_vec_dot_f32</c> on AVX-512): four 16-lane accumulators over
-    /// 64-element steps with fused multiply-adds, combined (0+2)+(1+3), summed across lanes, then the
-    /// elements past the last whole step added one by one.</summary>
+
+    /// <summary>Asks, while a unit's scores are computed, for its value lines (read by the output pass) and
+    /// the next unit's key rows: the cache comes in 16-row runs the hardware prefetcher alone starts late on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float Dot<T>(float* a, float* b, int n) where T : struct, ILanes16<T>
+    static void Prefetch(in VisibleRows rows, int u)
     {
-        int whole = n & ~63;
-        float sum = 0;
-        if (whole > 0)
+        if (!Sse.IsSupported) return;
+        float* values = rows.Value(u * Lanes);
+        for (int d = 0; d < rows.ValueSize; d++) Sse.Prefetch1(values + ((long)d << rows.BlockShift));
+        if (u + 1 < rows.ContiguousUnits)
         {
-            var zero = T.Broadcast(0f);
-            var s0 = T.MultiplyAdd(T.Load(a), T.Load(b), zero);
-            var s1 = T.MultiplyAdd(T.Load(a + 16), T.Load(b + 16), zero);
-            var s2 = T.MultiplyAdd(T.Load(a + 32), T.Load(b + 32), zero);
-            var s3 = T.MultiplyAdd(T.Load(a + 48), T.Load(b + 48), zero);
-            for (int i = 64; i < whole; i += 64)
-            {
-                s0 = T.MultiplyAdd(T.Load(a + i), T.Load(b + i), s0);
-                s1 = T.MultiplyAdd(T.Load(a + i + 16), T.Load(b + i + 16), s1);
-                s2 = T.MultiplyAdd(T.Load(a + i + 32), T.Load(b + i + 32), s2);
-                s3 = T.MultiplyAdd(T.Load(a + i + 48), T.Load(b + i + 48), s3);
-            }
-            sum = T.Sum((s0 + s2) + (s1 + s3));
+            float* keys = rows.Key((u + 1) * Lanes);
+            int lines = Math.Min(Lanes, rows.Count - (u + 1) * Lanes) * rows.HeadSize / 16;
+            for (int i = 0; i < lines; i++) Sse.Prefetch1(keys + i * 16);
         }
-        for (int i = whole; i < n; i++) sum += a[i] * b[i];
-        return sum;
+    }
+
+    /// <summary>ggml's F32 dot product (<c>ggml_vec_dot_f32</c> on AVX-512) up to the lane sum, over the first
+    /// <paramref name="whole"/> elements (a multiple of 64): four 16-lane accumulators over 64-element steps
+    /// with fused multiply-adds, combined (0+2)+(1+3). The caller sums the lanes and adds the tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static T DotSteps<T>(float* a, float* b, int whole) where T : unmanaged, ILanes16<T>
+    {
+        var zero = T.Broadcast(0f);
+        var s0 = T.MultiplyAdd(T.Load(a), T.Load(b), zero);
+        var s1 = T.MultiplyAdd(T.Load(a + 16), T.Load(b + 16), zero);
+        var s2 = T.MultiplyAdd(T.Load(a + 32), T.Load(b + 32), zero);
+        var s3 = T.MultiplyAdd(T.Load(a + 48), T.Load(b + 48), zero);
+        for (int i = 64; i < whole; i += 64)
+        {
+            s0 = T.MultiplyAdd(T.Load(a + i), T.Load(b + i), s0);
+            s1 = T.MultiplyAdd(T.Load(a + i + 16), T.Load(b + i + 16), s1);
+            s2 = T.MultiplyAdd(T.Load(a + i + 32), T.Load(b + i + 32), s2);
+            s3 = T.MultiplyAdd(T.Load(a + i + 48), T.Load(b + i + 48), s3);
+        }
+        return (s0 + s2) + (s1 + s3);
     }
 }
