@@ -4,9 +4,10 @@ namespace Specula.Kernels;
 
 /// <summary>
 /// The reusable state of <see cref="MatMul"/> on one pool: the converted activations and each thread's
-/// decoded weight rows. Phase 1 converts the activation rows (tokens spread over the threads), a barrier,
-/// phase 2 takes chunks of <see cref="RowsPerChunk"/> output rows from an atomic counter; within a chunk,
-/// groups of four rows are decoded once and multiplied with every token.
+/// decoded weight rows. Phase 1 converts the activation rows: for a few tokens every thread converts all of
+/// them into its own copy (cheaper than waiting for the other threads), for more the tokens are spread over the
+/// threads and a barrier follows. Phase 2 takes chunks of <see cref="RowsPerChunk"/> output rows (one row tile)
+/// from an atomic counter and multiplies them with every token.
 /// </summary>
 internal sealed unsafe class MatMulOperation : IParallelWork
 {
@@ -15,7 +16,11 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     readonly ComputePool _pool;
     readonly object _gate = new();
     readonly QuantizedActivations _activations = new();
+    readonly QuantizedActivations?[] _ownActivations;
     readonly DecodedRows?[] _decoded;
+
+    /// <summary>Up to this many tokens each thread converts the activations itself, with no barrier.</summary>
+    const int OwnCopyTokenLimit = 4;
 
     WeightMatrix? _weights;
     float* _x;
@@ -28,6 +33,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     {
         _pool = pool;
         _decoded = new DecodedRows?[pool.ThreadCount];
+        _ownActivations = new QuantizedActivations?[pool.ThreadCount];
     }
 
     public void Run(WeightMatrix w, float* x, int tokens, float* y)
@@ -38,7 +44,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             _x = x;
             _y = y;
             _tokens = tokens;
-            _activations.Prepare(VecDotType.For(w.Type), tokens, w.Columns);
+            if (tokens > OwnCopyTokenLimit || _pool.ThreadCount == 1) _activations.Prepare(VecDotType.For(w.Type), tokens, w.Columns);
             _chunkCount = (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
             _nextChunk = 0;
             try
@@ -58,18 +64,30 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     {
         var w = _weights!;
         int columns = w.Columns;
-        for (int t = threadIndex; t < _tokens; t += threadCount)
-            ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), _activations, t);
-        _pool.Barrier();
+        QuantizedActivations x;
+        if (_tokens > OwnCopyTokenLimit || threadCount == 1)
+        {
+            x = _activations;
+            for (int t = threadIndex; t < _tokens; t += threadCount)
+                ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), x, t);
+            _pool.Barrier();
+        }
+        else
+        {
+            x = _ownActivations[threadIndex] ??= new QuantizedActivations();
+            x.Prepare(VecDotType.For(w.Type), _tokens, columns);
+            for (int t = 0; t < _tokens; t++)
+                ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), x, t);
+        }
 
         if (w.Tiles is { } tiles)
         {
-            RunTiles(w, tiles);
+            RunTiles(w, tiles, x);
             return;
         }
         if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type))
         {
-            RunFused(w);
+            RunFused(w, x);
             return;
         }
 
@@ -95,13 +113,13 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                     }
                 }
                 for (int t = 0; t < _tokens; t++)
-                    DotRows(w.Type, decoded, rowPointers, count, t, _y + (long)t * w.Rows + row);
+                    DotRows(w.Type, decoded, rowPointers, count, x, t, _y + (long)t * w.Rows + row);
             }
         }
     }
 
     /// <summary>Q4_0, Q8_0, Q4_K and Q6_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
-    void RunTiles(WeightMatrix w, RowTiles tiles)
+    void RunTiles(WeightMatrix w, RowTiles tiles, QuantizedActivations x)
     {
         int chunk;
         while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
@@ -109,9 +127,9 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             int validRows = Math.Min(RowTiles.Rows, w.Rows - chunk * RowTiles.Rows);
             switch (tiles.Type)
             {
-                case GgmlType.Q4_K: Q4KTileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows); break;
-                case GgmlType.Q6_K: Q6KTileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows); break;
-                default: TileKernels.Multiply(tiles, chunk, _activations, 0, _tokens, _y, w.Rows, validRows); break;
+                case GgmlType.Q4_K: Q4KTileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
+                case GgmlType.Q6_K: Q6KTileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
+                default: TileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
             }
         }
     }
@@ -123,7 +141,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1
         or GgmlType.Q5_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
-    void RunFused(WeightMatrix w)
+    void RunFused(WeightMatrix w, QuantizedActivations x)
     {
         int chunk;
         while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
@@ -139,19 +157,19 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                     switch (w.Type)
                     {
                         case GgmlType.Q4_1:
-                            Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, x, t, y);
                             break;
                         case GgmlType.F32:
-                            FloatGemv.Dot<F32Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
+                            FloatGemv.Dot<F32Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
                             break;
                         case GgmlType.F16:
-                            FloatGemv.Dot<F16Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
+                            FloatGemv.Dot<F16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
                             break;
                         case GgmlType.BF16:
-                            FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, _activations.FloatRow(t), y);
+                            FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
                             break;
                         case GgmlType.Q5_K:
-                            KQuantGemv.Dot<Q5_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, _activations, t, y);
+                            KQuantGemv.Dot<Q5_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, x, t, y);
                             break;
                         default:
                             throw new NotSupportedException($"no register-decoding kernel for {w.Type}");
@@ -161,9 +179,8 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
-    void DotRows(GgmlType type, DecodedRows decoded, float** rowPointers, int count, int token, float* y)
+    void DotRows(GgmlType type, DecodedRows decoded, float** rowPointers, int count, QuantizedActivations x, int token, float* y)
     {
-        var x = _activations;
         switch (type)
         {
             case GgmlType.F32 or GgmlType.F16 or GgmlType.BF16:
