@@ -19,8 +19,7 @@ public static class RmsNorm
     /// <summary>residual += addend (the residual connection), then <see cref="Apply"/> on the new residual.</summary>
     public static void AddAndApply(Span<float> residual, ReadOnlySpan<float> addend, ReadOnlySpan<float> weight, float epsilon, Span<float> y)
     {
-        if (addend.Length < residual.Length) throw new ArgumentException("RmsNorm: the addend is shorter than the residual row");
-        Add(residual, addend);
+        Elementwise.Add(residual, addend);
         Apply(residual, weight, epsilon, y);
     }
 
@@ -35,16 +34,6 @@ public static class RmsNorm
             var row = data.Slice(r * rowLength, rowLength);
             Scale(row, Factor(row, epsilon), weight, row);
         }
-    }
-
-    /// <summary>a += b element-wise (exact at any vector width).</summary>
-    public static void Add(Span<float> a, ReadOnlySpan<float> b)
-    {
-        int i = 0, n = a.Length;
-        int width = Vector<float>.Count;
-        for (; i + width <= n; i += width)
-            (new Vector<float>(a[i..]) + new Vector<float>(b[i..])).CopyTo(a[i..]);
-        for (; i < n; i++) a[i] += b[i];
     }
 
     static float Factor(ReadOnlySpan<float> x, float epsilon)

@@ -30,7 +30,11 @@ public sealed class ModelRunner
     // that asked for logits (the others' keys and values are all that later tokens need).
     readonly int[] _allRows, _logitRows;
     readonly AttentionWork _attentionWork;
+    readonly RowSteps _rowSteps;
     bool _compacted;
+    // The last block's down projection is in _projection, not yet added to the residual stream (the add is
+    // fused into the next norm).
+    bool _projectionPending;
 
     public TransformerModel Model { get; }
     public ModelConfig Config => _c;
@@ -82,6 +86,7 @@ public sealed class ModelRunner
         for (int i = 0; i < n; i++) _allRows[i] = i;
         _logitRows = new int[n];
         _attentionWork = new AttentionWork(ComputePool.Shared.ThreadCount, _c.HeadCount / _c.KvHeadCount, ContextLength);
+        _rowSteps = new RowSteps(this);
     }
 
     /// <summary>Runs the whole model on the batch; afterwards <see cref="Logits"/> gives the requested rows.</summary>
@@ -123,6 +128,7 @@ public sealed class ModelRunner
         for (int r = 0; r < n; r++) if (wantsLogits[r]) _logitRows[logitRows++] = r;
 
         _compacted = false;
+        _projectionPending = false;
         for (int layer = 0; layer < layerCount; layer++)
         {
             bool last = layer == layerCount - 1;
@@ -292,36 +298,19 @@ public sealed class ModelRunner
 
     /// <summary>One decoder block. Keys and values are computed and cached for all <paramref name="n"/> rows;
     /// attention and the rest of the block only for <paramref name="rows"/> (ascending), whose results are
-    /// packed into the first <paramref name="rowCount"/> rows of the residual stream.</summary>
+    /// packed into the first <paramref name="rowCount"/> rows of the residual stream. The block's down
+    /// projection is left pending in _projection.</summary>
     void RunLayer(int layer, int n, int[] rows, int rowCount)
     {
         var w = Model.Layers[layer];
-        int d = _c.EmbeddingLength, qDim = _c.QueryDimension, kvDim = _c.KeyValueDimension, vDim = _c.ValueDimension;
-        int headSize = _c.KeyLength, valueSize = _c.ValueLength, ropeDims = _c.RopeDimensionCount;
-        float eps = _c.RmsEpsilon;
+        int d = _c.EmbeddingLength;
 
-        for (int r = 0; r < n; r++)
-            RmsNorm.Apply(_residual.AsSpan(r * d, d), w.AttentionNorm, eps, _normed.AsSpan(r * d, d));
-
+        _rowSteps.Run(RowStep.AttentionInput, layer, n);
+        _projectionPending = false;
         MatMul.Multiply(w.Query, _normed, n, _query);
         MatMul.Multiply(w.Key, _normed, n, _key);
         MatMul.Multiply(w.Value, _normed, n, _value);
-        AddBias(_query, w.QueryBias, n);
-        AddBias(_key, w.KeyBias, n);
-        AddBias(_value, w.ValueBias, n);
-
-        for (int r = 0; r < n; r++)
-        {
-            var q = _query.AsSpan(r * qDim, qDim);
-            var k = _key.AsSpan(r * kvDim, kvDim);
-            if (w.QueryNorm != null) RmsNorm.ApplyInPlace(q, _c.HeadCount, headSize, w.QueryNorm, eps);
-            if (w.KeyNorm != null) RmsNorm.ApplyInPlace(k, _c.KvHeadCount, headSize, w.KeyNorm, eps);
-            var angles = _ropeAngles.AsSpan(r * ropeDims, ropeDims);
-            Rope.Apply(q, _c.HeadCount, headSize, ropeDims, _c.RopeStyle, angles);
-            Rope.Apply(k, _c.KvHeadCount, headSize, ropeDims, _c.RopeStyle, angles);
-
-            Cache.WriteRow(layer, _rowTable[r], _rowCacheRow[r], k, _value.AsSpan(r * vDim, vDim));
-        }
+        _rowSteps.Run(RowStep.QueryKeyValue, layer, n);
 
         // Attention needs every row's keys in the cache first: a token sees its ancestors in the batch.
         var work = _attentionWork;
@@ -338,9 +327,9 @@ public sealed class ModelRunner
         work.ExtraRows = _extraRows;
         work.KvHeadCount = _c.KvHeadCount;
         work.GroupSize = _c.HeadCount / _c.KvHeadCount;
-        work.HeadSize = headSize;
-        work.ValueSize = valueSize;
-        work.QueryStride = qDim;
+        work.HeadSize = _c.KeyLength;
+        work.ValueSize = _c.ValueLength;
+        work.QueryStride = _c.QueryDimension;
         work.OutputStride = _c.AttentionOutputDimension;
         work.Scale = _c.AttentionScale;
         work.Run(ComputePool.Shared);
@@ -355,17 +344,59 @@ public sealed class ModelRunner
         }
 
         MatMul.Multiply(w.AttentionOutput, _attention, n, _projection);
-        AddBias(_projection, w.AttentionOutputBias, n);
-        AddInPlace(_residual, _projection, n * d);
-
-        for (int r = 0; r < n; r++)
-            RmsNorm.Apply(_residual.AsSpan(r * d, d), w.FeedForwardNorm, eps, _normed.AsSpan(r * d, d));
+        _rowSteps.Run(RowStep.FeedForwardInput, layer, n);
         MatMul.Multiply(w.Gate, _normed, n, _gate);
         MatMul.Multiply(w.Up, _normed, n, _up);
-        int ff = _c.FeedForwardLength;
-        Activations.SwiGluInPlace(_gate.AsSpan(0, n * ff), _up.AsSpan(0, n * ff), ff);
+        _rowSteps.Run(RowStep.SwiGlu, layer, n);
         MatMul.Multiply(w.Down, _gate, n, _projection);
-        AddInPlace(_residual, _projection, n * d);
+        _projectionPending = true;
+    }
+
+    /// <summary>One row's part of a <see cref="RowStep"/> (called by <see cref="RowSteps"/>, possibly on
+    /// several threads at once for different rows).</summary>
+    internal void ApplyRowStep(RowStep step, int layer, int r)
+    {
+        var w = Model.Layers[layer];
+        int d = _c.EmbeddingLength;
+        float eps = _c.RmsEpsilon;
+        var residual = _residual.AsSpan(r * d, d);
+        switch (step)
+        {
+            case RowStep.AttentionInput:
+                if (_projectionPending) Elementwise.Add(residual, _projection.AsSpan(r * d, d));
+                RmsNorm.Apply(residual, w.AttentionNorm, eps, _normed.AsSpan(r * d, d));
+                break;
+            case RowStep.QueryKeyValue:
+                QueryKeyValueRow(w, layer, r);
+                break;
+            case RowStep.FeedForwardInput:
+                var projection = _projection.AsSpan(r * d, d);
+                if (w.AttentionOutputBias != null) Elementwise.Add(projection, w.AttentionOutputBias);
+                RmsNorm.AddAndApply(residual, projection, w.FeedForwardNorm, eps, _normed.AsSpan(r * d, d));
+                break;
+            case RowStep.SwiGlu:
+                int ff = _c.FeedForwardLength;
+                Activations.SwiGluInPlace(_gate.AsSpan(r * ff, ff), _up.AsSpan(r * ff, ff), ff);
+                break;
+        }
+    }
+
+    void QueryKeyValueRow(LayerWeights w, int layer, int r)
+    {
+        int qDim = _c.QueryDimension, kvDim = _c.KeyValueDimension, vDim = _c.ValueDimension;
+        int headSize = _c.KeyLength, ropeDims = _c.RopeDimensionCount;
+        var q = _query.AsSpan(r * qDim, qDim);
+        var k = _key.AsSpan(r * kvDim, kvDim);
+        var v = _value.AsSpan(r * vDim, vDim);
+        if (w.QueryBias != null) Elementwise.Add(q, w.QueryBias);
+        if (w.KeyBias != null) Elementwise.Add(k, w.KeyBias);
+        if (w.ValueBias != null) Elementwise.Add(v, w.ValueBias);
+        if (w.QueryNorm != null) RmsNorm.ApplyInPlace(q, _c.HeadCount, headSize, w.QueryNorm, _c.RmsEpsilon);
+        if (w.KeyNorm != null) RmsNorm.ApplyInPlace(k, _c.KvHeadCount, headSize, w.KeyNorm, _c.RmsEpsilon);
+        var angles = _ropeAngles.AsSpan(r * ropeDims, ropeDims);
+        Rope.Apply(q, _c.HeadCount, headSize, ropeDims, _c.RopeStyle, angles);
+        Rope.Apply(k, _c.KvHeadCount, headSize, ropeDims, _c.RopeStyle, angles);
+        Cache.WriteRow(layer, _rowTable[r], _rowCacheRow[r], k, v);
     }
 
     void ComputeLogits(ForwardBatch batch)
@@ -380,28 +411,14 @@ public sealed class ModelRunner
             if (!wantsLogits[r]) continue;
             // After a packed last layer the logit rows are the first ones of the residual stream.
             int source = _compacted ? i : r;
-            RmsNorm.Apply(_residual.AsSpan(source * d, d), Model.OutputNorm, _c.RmsEpsilon, _logitInput.AsSpan(i * d, d));
+            var residual = _residual.AsSpan(source * d, d);
+            if (_projectionPending) Elementwise.Add(residual, _projection.AsSpan(source * d, d));
+            RmsNorm.Apply(residual, Model.OutputNorm, _c.RmsEpsilon, _logitInput.AsSpan(i * d, d));
             i++;
         }
+        _projectionPending = false;
         MatMul.Multiply(Model.Output, _logitInput, rows, _logits);
-        AddBias(_logits, Model.OutputBias, rows);
-    }
-
-    static void AddBias(float[] data, float[]? bias, int rows)
-    {
-        if (bias == null) return;
-        int width = bias.Length;
-        for (int r = 0; r < rows; r++)
-        {
-            var row = data.AsSpan(r * width, width);
-            for (int i = 0; i < width; i++) row[i] += bias[i];
-        }
-    }
-
-    static void AddInPlace(float[] target, float[] addend, int count)
-    {
-        var t = target.AsSpan(0, count);
-        var a = addend.AsSpan(0, count);
-        for (int i = 0; i < t.Length; i++) t[i] += a[i];
+        if (Model.OutputBias != null)
+            for (int row = 0; row < rows; row++) Elementwise.Add(_logits.AsSpan(row * _c.VocabularySize, _c.VocabularySize), Model.OutputBias);
     }
 }
