@@ -9,10 +9,9 @@ namespace Specula.Tests.Models;
 
 /// <summary>
 /// Our forward pass against llama.cpp (F32 KV cache, no flash attention) on synthetic models with real
-/// vocabularies: logits at every prompt position within a bound, and 64 greedy tokens that agree (a
-/// divergence is accepted only where llama.cpp's top-2 logits are a near-tie: gap &lt; 1e-3 for float
-/// weights, the type's bound for quantized ones, see <see cref="QuantizedModelsMatchLlamaCpp"/>). Each test
-/// prints the measured max |Δlogit| so the numbers can be quoted.
+/// vocabularies: logits at every prompt position within a bound, then 64 greedy steps on llama.cpp's tokens,
+/// each step's argmax agreeing with llama.cpp's unless its top-2 logits are a near-tie (gap &lt; 1e-3). Each
+/// test prints the measured max |Δlogit| of the prompt and of the decode steps so the numbers can be quoted.
 /// </summary>
 public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHelper output) : IClassFixture<SyntheticModelFiles>
 {
@@ -52,88 +51,100 @@ public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHel
     static readonly int[] Prompt = [1, 450, 7000, 31, 2900, 17, 640, 12000];
 
     /// <summary>Float weights: llama.cpp multiplies F16/BF16 weights with activations rounded to F16/BF16,
-    /// and so must we; what remains is float summation order.</summary>
+    /// and so must we. With the norms, RoPE, softmax, SwiGLU and attention in ggml's arithmetic (see
+    /// Runtime/GgmlParityTests) the prompt logits are measured identical; the bound leaves room only for another
+    /// float summation order inside a matrix product (~1e-7 on these shapes). Decode steps: measured up to
+    /// 1.3e-4 (F16: a single-token product summed in another order moves an activation across an F16
+    /// rounding step), bounded by <see cref="FloatDecodeBound"/>.</summary>
     [Theory]
-    [InlineData(ModelArchitecture.Llama, GgmlType.F32, 1e-5f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.F32, 1e-5f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.F32, 1e-5f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.F16, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.F16, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.F16, 1e-3f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.BF16, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.BF16, 1e-3f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.BF16, 1e-3f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.F32, 1e-6f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.F32, 1e-6f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.F32, 1e-6f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.F16, 1e-6f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.F16, 1e-6f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.F16, 1e-6f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.BF16, 1e-6f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.BF16, 1e-6f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.BF16, 1e-6f)]
     public void FloatModelsMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound) =>
-        CheckSynthetic(architecture, type, bound);
+        CheckSynthetic(architecture, type, bound, FloatDecodeBound);
+
+    const float FloatDecodeBound = 1e-3f;
 
     /// <summary>
-    /// Quantized weights: activations are quantized to Q8_0/Q8_1/Q8_K exactly as llama.cpp's x86 code does,
-    /// so the integer dot products agree and typical logits differ by ~1e-7 (float summation order). But a
-    /// 1-ulp difference in a float input (e.g. an attention dot product summed in another order) now and
-    /// then moves one activation across a Q8 rounding step; that ±1 code changes later logits by up to
-    /// ~1.7e-2 (measured over 200-token sequences on these shapes: first such flip after 18 to 200 tokens),
-    /// and persists through the KV cache. Hence the bound 2e-2 on logits and the same threshold for a
-    /// greedy divergence to count as a near-tie. A wrong block decode gives errors of order 0.1 and more.
+    /// Quantized weights: activations are quantized to Q8_0/Q8_1/Q8_K exactly as llama.cpp's x86 code does and
+    /// every other operation follows ggml's arithmetic, so the prompt logits differ by at most ~5e-7 (float
+    /// summation order inside the quantized dot products, measured). In the decode steps the single-token
+    /// matrix products are still summed in another order than ggml's vec_dot; a 1-ulp difference that crosses
+    /// a Q8 rounding step moves one quantized activation and later logits by up to ~2e-2 (measured 1.8e-2);
+    /// hence <see cref="QuantizedDecodeBound"/> for the decode steps, which are also held to the near-tie rule.
+    /// A wrong block decode gives errors of order 0.1 and more.
     /// </summary>
     [Theory]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q8_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q8_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q8_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_1, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_1, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_1, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_0, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_1, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_1, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_1, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q2_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q2_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q2_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q3_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q3_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q3_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Llama, GgmlType.Q6_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q6_K, 2e-2f)]
-    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q6_K, 2e-2f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q8_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q8_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q8_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_1, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_1, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_1, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_0, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_1, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_1, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_1, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q2_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q2_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q2_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q3_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q3_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q3_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q4_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q4_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q4_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q5_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q5_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q5_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Llama, GgmlType.Q6_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen2, GgmlType.Q6_K, 1e-5f)]
+    [InlineData(ModelArchitecture.Qwen3, GgmlType.Q6_K, 1e-5f)]
     public void QuantizedModelsMatchLlamaCpp(ModelArchitecture architecture, GgmlType type, float bound) =>
-        CheckSynthetic(architecture, type, bound);
+        CheckSynthetic(architecture, type, bound, QuantizedDecodeBound);
 
-    /// <summary>The tokenizer fixture models (llama arch, Q4_0, real vocabularies of 32000 to 151936 tokens).</summary>
+    const float QuantizedDecodeBound = 5e-2f;
+
+    /// <summary>The tokenizer fixture models (llama arch, Q4_0, real vocabularies of 32000 to 151936 tokens): Q4_0
+    /// matrix products sum as ggml's do for one token and for a batch, so prompt and decode are measured
+    /// identical to llama.cpp's.</summary>
     [Theory]
-    [InlineData("llama2-spm.gguf", 2e-2f)]
-    [InlineData("llama3-bpe.gguf", 2e-2f)]
-    [InlineData("qwen3-bpe.gguf", 2e-2f)]
-    public void FixtureModelsMatchLlamaCpp(string file, float bound)
+    [InlineData("llama2-spm.gguf", 1e-5f)]
+    [InlineData("llama3-bpe.gguf", 1e-5f)]
+    [InlineData("qwen3-bpe.gguf", 1e-5f)]
+    public void FixtureModelsMatchLlamaCpp(string file, float bound) =>
+        Check(TestPaths.Shared("fixtures/gguf/" + file), file, bound, decodeBound: bound);
+
+    void CheckSynthetic(ModelArchitecture architecture, GgmlType type, float bound, float decodeBound) =>
+        Check(files.PathFor(Spec(architecture, type)), $"{architecture} {type}", bound, decodeBound);
+
+    /// <summary>A greedy step may choose another token than llama.cpp only where its top-2 logits are this close.</summary>
+    const float NearTie = 1e-3f;
+
+    void Check(string path, string name, float bound, float decodeBound)
     {
-        var (maxDelta, agreed) = Compare(TestPaths.Shared("fixtures/gguf/" + file), Prompt, nearTie: bound);
-        output.WriteLine($"{file}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
-        Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
+        var (promptDelta, decodeDelta, agreed) = Compare(path, Prompt);
+        output.WriteLine($"{name}: prompt max |Δlogit| = {promptDelta:E2} (bound {bound:E0}), decode max |Δlogit| = {decodeDelta:E2} " +
+            $"(bound {decodeBound:E0}), greedy agreement {agreed}/{GreedyTokens}");
+        Assert.True(promptDelta <= bound, $"prompt max |Δlogit| {promptDelta} exceeds {bound}");
+        Assert.True(decodeDelta <= decodeBound, $"decode max |Δlogit| {decodeDelta} exceeds {decodeBound}");
     }
 
-    void CheckSynthetic(ModelArchitecture architecture, GgmlType type, float bound)
-    {
-        string path = files.PathFor(Spec(architecture, type));
-        // Float models: a greedy divergence counts as a near-tie below 1e-3; quantized ones use their bound.
-        float nearTie = type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 ? 1e-3f : bound;
-        var (maxDelta, agreed) = Compare(path, Prompt, nearTie);
-        output.WriteLine($"{architecture} {type}: max |Δlogit| = {maxDelta:E2} (bound {bound:E0}), greedy agreement {agreed}/{GreedyTokens}");
-        Assert.True(maxDelta <= bound, $"max |Δlogit| {maxDelta} exceeds {bound}");
-    }
-
-    /// <summary>Compares logits over the prompt and a greedy continuation; returns the max |Δlogit| and how
-    /// many greedy tokens agreed before an accepted near-tie divergence (all of them when none).</summary>
-    (float MaxDelta, int Agreed) Compare(string path, int[] prompt, float nearTie)
+    /// <summary>Compares the logits at every prompt position, then follows llama.cpp's greedy continuation on
+    /// its tokens, checking each step's argmax (a disagreement must be a near-tie). Returns the max |Δlogit|
+    /// over the prompt and over the decode steps, and how many steps chose llama.cpp's token.</summary>
+    (float PromptDelta, float DecodeDelta, int Agreed) Compare(string path, int[] prompt)
     {
         using var model = TransformerModel.Load(path);
         using var reference = new LlamaCppReference(path);
@@ -146,27 +157,27 @@ public class LlamaCppDifferentialTests(SyntheticModelFiles files, ITestOutputHel
         for (int i = 0; i < prompt.Length; i++) batch.Add(seq, prompt[i], i, wantsLogits: true);
         runner.Forward(batch);
         var expected = reference.Logits(prompt);
-        float maxDelta = 0;
+        float promptDelta = 0;
         for (int i = 0; i < prompt.Length; i++)
         {
             var ours = runner.Logits(i);
             for (int v = 0; v < vocabulary; v++)
-                maxDelta = Math.Max(maxDelta, Math.Abs(ours[v] - expected[i * vocabulary + v]));
+                promptDelta = Math.Max(promptDelta, Math.Abs(ours[v] - expected[i * vocabulary + v]));
         }
 
-        var (referenceIds, referenceGaps) = reference.Greedy(prompt, GreedyTokens);
-        var logits = runner.Logits(prompt.Length - 1);
-        for (int step = 0; step < GreedyTokens; step++)
+        float decodeDelta = 0;
+        int agreed = 0;
+        var logits = runner.Logits(prompt.Length - 1).ToArray();
+        reference.Greedy(prompt, GreedyTokens, (step, expectedLogits) =>
         {
-            int id = LlamaCppReference.ArgMaxWithGap(logits).Index;
-            if (id != referenceIds[step])
-            {
-                Assert.True(referenceGaps[step] < nearTie,
-                    $"greedy token {step}: ours {id}, llama.cpp {referenceIds[step]} with top-2 gap {referenceGaps[step]} (not a near-tie below {nearTie})");
-                return (maxDelta, step);
-            }
-            logits = runner.Decode(seq, id);
-        }
-        return (maxDelta, GreedyTokens);
+            for (int v = 0; v < vocabulary; v++) decodeDelta = Math.Max(decodeDelta, Math.Abs(logits[v] - expectedLogits[v]));
+            var (id, gap) = LlamaCppReference.ArgMaxWithGap(expectedLogits);
+            int ours = LlamaCppReference.ArgMaxWithGap(logits).Index;
+            if (ours == id) agreed++;
+            else Assert.True(gap < NearTie, $"greedy step {step}: ours {ours}, llama.cpp {id} with top-2 gap {gap} (not a near-tie below {NearTie})");
+            logits = runner.Decode(seq, id).ToArray();
+            return id;
+        });
+        return (promptDelta, decodeDelta, agreed);
     }
 }

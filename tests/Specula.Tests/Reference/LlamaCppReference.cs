@@ -66,25 +66,41 @@ public sealed class LlamaCppReference : IDisposable
     /// and, per step, the gap between the best and second-best logit (to recognise near-ties).</summary>
     public (int[] Ids, float[] TopGaps) Greedy(IReadOnlyList<int> prompt, int count)
     {
+        var ids = new int[count];
+        var gaps = new float[count];
+        Greedy(prompt, count, (step, logits) =>
+        {
+            (ids[step], gaps[step]) = ArgMaxWithGap(logits);
+            return ids[step];
+        });
+        return (ids, gaps);
+    }
+
+    /// <summary>Sees the logits before each greedy step and returns the token llama.cpp's greedy choice made.</summary>
+    public delegate int StepObserver(int step, ReadOnlySpan<float> logits);
+
+    /// <summary>Greedy continuation as <see cref="Greedy(IReadOnlyList{int}, int)"/>, showing each step's logits to
+    /// <paramref name="observe"/> (which returns the argmax: the token fed next), so a caller can follow llama.cpp
+    /// step by step on the same tokens.</summary>
+    public void Greedy(IReadOnlyList<int> prompt, int count, StepObserver observe)
+    {
         using var context = _weights.CreateContext(_params);
         var batch = new LLamaBatch();
         for (int i = 0; i < prompt.Count; i++)
             batch.Add((LLamaToken)prompt[i], i, (LLamaSeqId)0, i == prompt.Count - 1);
         if (context.NativeHandle.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("decode failed");
-        var ids = new int[count];
-        var gaps = new float[count];
         int pos = prompt.Count;
         int logitRow = prompt.Count - 1;
         for (int step = 0; step < count; step++)
         {
             var logits = context.NativeHandle.GetLogitsIth(logitRow);
-            (ids[step], gaps[step]) = ArgMaxWithGap(logits);
+            int id = observe(step, logits);
+            if (id != ArgMaxWithGap(logits).Index) throw new InvalidOperationException("the observer must return llama.cpp's greedy token");
             batch.Clear();
-            batch.Add((LLamaToken)ids[step], pos++, (LLamaSeqId)0, true);
+            batch.Add((LLamaToken)id, pos++, (LLamaSeqId)0, true);
             if (context.NativeHandle.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("decode failed");
             logitRow = 0;
         }
-        return (ids, gaps);
     }
 
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
