@@ -39,7 +39,7 @@ internal sealed unsafe class DecodedRows : IDisposable
                 ValueStride = ((columns + 15) & ~15) * sizeof(float);
                 Blocks = 0;
                 break;
-            case GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q5_K:
+            case GgmlType.Q2_K or GgmlType.Q3_K:
                 ValueStride = columns;
                 Blocks = columns / 256;
                 _lanes.Ensure((long)MaxRows * Chunks * 32 * sizeof(short));

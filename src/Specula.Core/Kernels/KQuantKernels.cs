@@ -9,7 +9,7 @@ internal interface IKQuantFormat
 {
     /// <summary>Value = byte − Offset (Q3_K: 4).</summary>
     static abstract short Offset { get; }
-    /// <summary>Value = d·scale·q − dmin·min (Q2_K, Q5_K).</summary>
+    /// <summary>Value = d·scale·q − dmin·min (Q2_K).</summary>
     static abstract bool HasMin { get; }
 }
 
@@ -17,7 +17,7 @@ internal struct KWithMinFormat : IKQuantFormat { public static short Offset => 0
 internal struct Q3_KFormat : IKQuantFormat { public static short Offset => 4; public static bool HasMin => false; }
 
 /// <summary>
-/// Dot products of decoded k-quant rows (Q2_K, Q3_K, Q5_K; Q4_K and Q6_K use row tiles) with Q8_K activations. Per 256-value block every
+/// Dot products of decoded k-quant rows (Q2_K, Q3_K; the others use row tiles) with Q8_K activations. Per 256-value block every
 /// width computes the same sixteen exact int32 lanes Σ scale·q·x (lane i of each 64-value chunk: values
 /// 4i..4i+3, chunks added), subtracts offset·Σ scale·bsum from lanes 0-7 (pairs of groups), converts to
 /// float and accumulates lane += lane_int · (d · activation d). The minimum, −dmin·d_x·Σ min·bsum, goes to

@@ -118,7 +118,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
-    /// <summary>Q4_0, Q8_0, Q4_K and Q6_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
+    /// <summary>Q4_0, Q8_0, Q4_K, Q5_K and Q6_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
     void RunTiles(WeightMatrix w, RowTiles tiles, QuantizedActivations x)
     {
         int chunk;
@@ -127,7 +127,8 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             int validRows = Math.Min(RowTiles.Rows, w.Rows - chunk * RowTiles.Rows);
             switch (tiles.Type)
             {
-                case GgmlType.Q4_K: Q4KTileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
+                case GgmlType.Q4_K: KMinTileKernels<Q4_KTiles>.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
+                case GgmlType.Q5_K: KMinTileKernels<Q5_KTiles>.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
                 case GgmlType.Q6_K: Q6KTileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
                 default: TileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
             }
@@ -138,8 +139,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     /// per token is cheaper than writing and rereading the decoded rows.</summary>
     const int FusedTokenLimit = 3;
 
-    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1
-        or GgmlType.Q5_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1 or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
     void RunFused(WeightMatrix w, QuantizedActivations x)
     {
@@ -168,9 +168,6 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                         case GgmlType.BF16:
                             FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
                             break;
-                        case GgmlType.Q5_K:
-                            KQuantGemv.Dot<Q5_KBlock>(w.Data, w.RowBytes, row, count, w.Columns, x, t, y);
-                            break;
                         default:
                             throw new NotSupportedException($"no register-decoding kernel for {w.Type}");
                     }
@@ -189,7 +186,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             case GgmlType.Q5_0: Block32Kernels.Dot<Q5_0Format>(decoded, count, x, token, y); break;
             case GgmlType.Q4_1 or GgmlType.Q5_1: Block32Kernels.Dot<MinFormat>(decoded, count, x, token, y); break;
             case GgmlType.Q3_K: KQuantKernels.Dot<Q3_KFormat>(decoded, count, x, token, y); break;
-            case GgmlType.Q2_K or GgmlType.Q5_K: KQuantKernels.Dot<KWithMinFormat>(decoded, count, x, token, y); break;
+            case GgmlType.Q2_K: KQuantKernels.Dot<KWithMinFormat>(decoded, count, x, token, y); break;
             default: throw new NotSupportedException($"no kernel for {type}");
         }
     }

@@ -4,7 +4,7 @@ using Specula.Tensors;
 namespace Specula.Kernels;
 
 /// <summary>
-/// A Q4_0, Q8_0, Q4_K or Q6_K weight matrix rearranged once, when the <see cref="WeightMatrix"/> is created,
+/// A Q4_0, Q8_0, Q4_K, Q5_K or Q6_K weight matrix rearranged once, when the <see cref="WeightMatrix"/> is created,
 /// into tiles of <see cref="Rows"/> = 16 rows so that one 512-bit register holds four consecutive values (or
 /// their packed bits) of the same block of all sixteen rows: the tile kernels multiply sixteen rows by one
 /// token with one broadcast of four activation bytes per register, and reuse each weight register for several
@@ -21,6 +21,9 @@ namespace Specula.Kernels;
 /// <item>Q4_K (blocks of 256): no scale field; block: d of the sixteen rows (f16, bytes 0-31), dmin (32-63),
 /// units 0-2 of the 12 packed scale bytes (64-255), then units 0-31 of the 128 nibble bytes: unit 8c+g holds
 /// values 64c+4g.. (low nibbles, sub-block 2c) and 64c+32+4g.. (high nibbles, sub-block 2c+1).</item>
+/// <item>Q5_K: as Q4_K with units 0-7 of the 32 high-bit bytes (qh) between the header and the nibbles (read
+/// first, then reused from the cache: the stream stays in order): bit 2c of byte l is the fifth bit of value
+/// 64c+l, bit 2c+1 that of value 64c+32+l.</item>
 /// <item>Q6_K (blocks of 256): scale field: the f16 d; block: units 0-3 of the 16 signed group scales, then
 /// four steps of 12 units in the order the kernel reads them: step 2h+u holds low-bit (ql) units 16h+4u..+3,
 /// ql units 16h+8+4u..+3 and high-bit (qh) units 8h+4u..+3.</item>
@@ -50,21 +53,23 @@ internal sealed unsafe class RowTiles : IDisposable
     public const int Q8_0BlockBytes = 8 * 64;
     public const int Q4_KHeaderBytes = 256;
     public const int Q4_KBlockBytes = Q4_KHeaderBytes + 32 * 64;
+    public const int Q5_KBlockBytes = Q4_KBlockBytes + 8 * 64;
     public const int Q6_KStepBytes = 12 * 64;
     public const int Q6_KBlockBytes = 4 * 64 + 4 * Q6_KStepBytes;
 
-    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
+    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     RowTiles(GgmlType type, int rows, int columns)
     {
         Type = type;
-        Blocks = columns / (type is GgmlType.Q4_K or GgmlType.Q6_K ? 256 : 32);
+        Blocks = columns / (type is GgmlType.Q4_0 or GgmlType.Q8_0 ? 32 : 256);
         TileCount = (rows + Rows - 1) / Rows;
         (BlockBytes, ScaleBytes) = type switch
         {
             GgmlType.Q4_0 => (Q4_0BlockBytes, 32),
             GgmlType.Q8_0 => (Q8_0BlockBytes, 32),
             GgmlType.Q4_K => (Q4_KBlockBytes, 0),
+            GgmlType.Q5_K => (Q5_KBlockBytes, 0),
             _ => (Q6_KBlockBytes, 32),
         };
         PairBytes = 2 * ScaleBytes + 2 * BlockBytes;
@@ -121,7 +126,11 @@ internal sealed unsafe class RowTiles : IDisposable
                 {
                     case GgmlType.Q4_0: PackBlock32(sourceRow + (long)b * 18, scale, to, r, units: 4); break;
                     case GgmlType.Q8_0: PackBlock32(sourceRow + (long)b * 34, scale, to, r, units: 8); break;
-                    case GgmlType.Q4_K: PackQ4_K(sourceRow + (long)b * 144, to, r); break;
+                    case GgmlType.Q4_K: PackQ4_K(sourceRow + (long)b * 144, to, r, qs: 16, nibbles: Q4_KHeaderBytes); break;
+                    case GgmlType.Q5_K:
+                        PackQ4_K(sourceRow + (long)b * 176, to, r, qs: 48, nibbles: Q4_KHeaderBytes + 8 * 64);
+                        PackUnits(sourceRow + (long)b * 176 + 16, to + Q4_KHeaderBytes, r, 8);
+                        break;
                     default: PackQ6_K(sourceRow + (long)b * 210, scale, to, r); break;
                 }
             }
@@ -140,12 +149,14 @@ internal sealed unsafe class RowTiles : IDisposable
         PackUnits(from + 2, to, r, units);
     }
 
-    static void PackQ4_K(byte* from, byte* to, int r)
+    /// <summary>The part Q4_K and Q5_K share: d, dmin, the packed scales, and the nibbles (source offset
+    /// <paramref name="qs"/>, tile offset <paramref name="nibbles"/>).</summary>
+    static void PackQ4_K(byte* from, byte* to, int r, int qs, int nibbles)
     {
         ((ushort*)to)[r] = *(ushort*)from;
         ((ushort*)(to + 32))[r] = *(ushort*)(from + 2);
         PackUnits(from + 4, to + 64, r, 3);
-        PackUnits(from + 16, to + Q4_KHeaderBytes, r, 32);
+        PackUnits(from + qs, to + nibbles, r, 32);
     }
 
     static void PackQ6_K(byte* from, byte* scale, byte* to, int r)

@@ -6,7 +6,7 @@ using Specula.Tensors;
 namespace Specula.Kernels;
 
 /// <summary>Unpacks one weight row (ggml block layout) into <see cref="DecodedRows"/> (every supported type but
-/// Q4_0, Q8_0, Q4_K and Q6_K, which <see cref="RowTiles"/> holds in their own layout).</summary>
+/// Q4_0, Q8_0, Q4_K, Q5_K and Q6_K, which <see cref="RowTiles"/> holds in their own layout).</summary>
 internal static unsafe class WeightDecoder
 {
     public static void Decode(GgmlType type, byte* row, int columns, DecodedRows into, int slot)
@@ -20,7 +20,6 @@ internal static unsafe class WeightDecoder
             case GgmlType.Q5_1: DecodeQ5(row, columns, into, slot, blockBytes: 24, withMin: true); break;
             case GgmlType.Q2_K: DecodeQ2_K(row, columns, into, slot); break;
             case GgmlType.Q3_K: DecodeQ3_K(row, columns, into, slot); break;
-            case GgmlType.Q5_K: DecodeQ5_K(row, columns, into, slot); break;
             default: throw new NotSupportedException($"no decoder for {type}");
         }
     }
@@ -207,41 +206,6 @@ internal static unsafe class WeightDecoder
             }
             into.SuperScales(slot)[2 * b] = HalfAt(block + 108);
             into.SuperScales(slot)[2 * b + 1] = 0;
-        }
-    }
-
-    static void DecodeQ5_K(byte* row, int n, DecodedRows into, int slot)
-    {
-        byte* q = into.Values(slot);
-        Span<int> sc = stackalloc int[8];
-        Span<int> mn = stackalloc int[8];
-        var low = Vector256.Create((byte)0x0F);
-        var sixteen = Vector256.Create((byte)16);
-        for (int b = 0; b < n / 256; b++)
-        {
-            byte* block = row + b * 176;
-            KQuantScales.UnpackScaleMin(new ReadOnlySpan<byte>(block + 4, 12), sc, mn);
-            short* scales = into.GroupScales(slot) + b * 16;
-            short* mins = into.GroupMins(slot) + b * 16;
-            for (int g = 0; g < 16; g++)
-            {
-                scales[g] = (short)sc[g / 2];
-                mins[g] = (short)mn[g / 2];
-            }
-            WriteKScaleLanes(into, slot, b, scales);
-            var qh = Vector256.Load(block + 16);
-            for (int k = 0; k < 4; k++)
-            {
-                var packed = Vector256.Load(block + 48 + k * 32);
-                var bitLo = Vector256.Create((byte)(1 << (2 * k)));
-                var bitHi = Vector256.Create((byte)(2 << (2 * k)));
-                var lo = (packed & low) | (Vector256.Equals(qh & bitLo, bitLo) & sixteen);
-                var hi = (Vector256.ShiftRightLogical(packed, 4) & low) | (Vector256.Equals(qh & bitHi, bitHi) & sixteen);
-                lo.Store(q + b * 256 + k * 64);
-                hi.Store(q + b * 256 + k * 64 + 32);
-            }
-            into.SuperScales(slot)[2 * b] = HalfAt(block);
-            into.SuperScales(slot)[2 * b + 1] = HalfAt(block + 2);
         }
     }
 }

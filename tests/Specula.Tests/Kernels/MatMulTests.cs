@@ -178,6 +178,7 @@ public class MatMulTests
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q5_K)]
     [InlineData(GgmlType.Q6_K)]
     public void EveryTokenGroupingGivesTheSingleTokenResult(GgmlType type)
     {

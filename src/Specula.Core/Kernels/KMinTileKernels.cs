@@ -4,24 +4,51 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Specula.Kernels;
 
+/// <summary>The k-quants with a 6-bit scale and minimum per 32 values whose tiles <see cref="KMinTileKernels{T}"/>
+/// multiply: Q4_K (4-bit values) and Q5_K (a fifth bit per value from qh).</summary>
+internal interface IKMinTileFormat
+{
+    static abstract bool HasHighBit { get; }
+    static abstract int BlockBytes { get; }
+    static abstract int NibblesOffset { get; }
+    /// <summary>Value registers summed in int16 before widening: pairs of at most 2·15·127 (Q4_K) let all eight
+    /// of a sub-block add up, pairs of 2·31·127 (Q5_K) four.</summary>
+    static abstract int RegistersPerSum { get; }
+}
+
+internal struct Q4_KTiles : IKMinTileFormat
+{
+    public static bool HasHighBit => false;
+    public static int BlockBytes => RowTiles.Q4_KBlockBytes;
+    public static int NibblesOffset => RowTiles.Q4_KHeaderBytes;
+    public static int RegistersPerSum => 8;
+}
+
+internal struct Q5_KTiles : IKMinTileFormat
+{
+    public static bool HasHighBit => true;
+    public static int BlockBytes => RowTiles.Q5_KBlockBytes;
+    public static int NibblesOffset => RowTiles.Q4_KHeaderBytes + 8 * 64;
+    public static int RegistersPerSum => 4;
+}
+
 /// <summary>
-/// Products of one Q4_K <see cref="RowTiles"/> tile (16 rows) with a range of tokens (Q8_K activations). For
-/// each output (row r, token t) and each 256-value block b in order:
+/// Products of one Q4_K or Q5_K <see cref="RowTiles"/> tile (16 rows) with a range of tokens (Q8_K
+/// activations). For each output (row r, token t) and each 256-value block b in order:
 /// <list type="bullet">
-/// <item>I = Σ over the eight 32-value sub-blocks j of scale_j · Σ q·x, exact: per sub-block the nibbles times
-/// the activation bytes are summed in int16 (eight pairs of at most 2·15·127), then multiplied by the 6-bit
-/// scale and widened in one step;</item>
+/// <item>I = Σ over the eight 32-value sub-blocks j of scale_j · Σ q·x, exact: the values times the activation
+/// bytes are summed in int16 (<see cref="IKMinTileFormat.RegistersPerSum"/> registers at a time), then
+/// multiplied by the 6-bit scale and widened in one step;</item>
 /// <item>M = Σ_j min_j · (Σ x over sub-block j), exact;</item>
 /// <item>acc = acc + I · (d · d_x) and min = min + M · (−(dmin · d_x)), each one fused multiply-add;</item>
 /// </list>
 /// and the result is acc + min. Every width (16, 8 or 4 rows per register) and every grouping of tokens performs
 /// exactly these steps per output, so results are bit-identical across widths, batches and thread counts.
 /// </summary>
-internal static unsafe class Q4KTileKernels
+internal static unsafe class KMinTileKernels<TFormat> where TFormat : struct, IKMinTileFormat
 {
     const int MaxTokens = 4;
-    const int BlockBytes = RowTiles.Q4_KBlockBytes;
-    const int Header = RowTiles.Q4_KHeaderBytes;
+    const int HighBitsOffset = RowTiles.Q4_KHeaderBytes;
 
     /// <summary>In every 32-bit word: byte k copied into both int16 halves (a sub-block scale as a pair weight).</summary>
     static readonly byte[][] ScalePairIndex = BuildIndex((word, k) => [(byte)(word + k), 0x80, (byte)(word + k), 0x80], 4);
@@ -135,6 +162,23 @@ internal static unsafe class Q4KTileKernels
         Int8Dot.MultiplyAdd(m01, Vector512.Create(*(int*)sums).AsInt16()) + Int8Dot.MultiplyAdd(m23, Vector512.Create(*(int*)(sums + 2)).AsInt16())
         + Int8Dot.MultiplyAdd(m45, Vector512.Create(*(int*)(sums + 4)).AsInt16()) + Int8Dot.MultiplyAdd(m67, Vector512.Create(*(int*)(sums + 6)).AsInt16());
 
+    /// <summary>Q5_K: bit 2c (values of sub-block 2c) and bit 2c+1 (sub-block 2c+1) of each qh byte, as 16.
+    /// Within each byte the 16-bit shifts cannot carry a neighbour's bit onto bit 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector512<byte> Low, Vector512<byte> High) HighBits512(Vector512<byte> qh, int c)
+    {
+        var words = qh.AsUInt16();
+        var sixteen = Vector512.Create((byte)16);
+        var (low, high) = c switch
+        {
+            0 => (Vector512.ShiftLeft(words, 4), Vector512.ShiftLeft(words, 3)),
+            1 => (Vector512.ShiftLeft(words, 2), Vector512.ShiftLeft(words, 1)),
+            2 => (words, Vector512.ShiftRightLogical(words, 1)),
+            _ => (Vector512.ShiftRightLogical(words, 2), Vector512.ShiftRightLogical(words, 3)),
+        };
+        return (low.AsByte() & sixteen, high.AsByte() & sixteen);
+    }
+
     static void Kernel512<TCount>(byte* tile, int blocks, QuantizedActivations x, int t, float* result)
         where TCount : struct, ITokenCount
     {
@@ -143,38 +187,52 @@ internal static unsafe class Q4KTileKernels
         float* d0 = x.ScaleRow(t), d1 = x.ScaleRow(t + Math.Min(1, n - 1)), d2 = x.ScaleRow(t + Math.Min(2, n - 1)), d3 = x.ScaleRow(t + n - 1);
         short* s0 = x.SubBlockSumRow(t), s1 = x.SubBlockSumRow(t + Math.Min(1, n - 1)), s2 = x.SubBlockSumRow(t + Math.Min(2, n - 1)), s3 = x.SubBlockSumRow(t + n - 1);
         var low = Vector512.Create((byte)0x0F);
+        byte* qhCopy = stackalloc byte[512];
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
         for (int b = 0; b < blocks; b++)
         {
-            byte* header = tile + (long)b * BlockBytes;
-            byte* nibbles = header + Header;
+            byte* header = tile + (long)b * TFormat.BlockBytes;
+            byte* nibbles = header + TFormat.NibblesOffset;
             var (scaleLow, scaleHigh, minLow, minHigh) = Scales512(header);
+            // Q5_K: the high bits are read once per chunk; read again from the tile, they measured 2x slower from
+            // memory (the stream no longer looks sequential), so they are copied once per block.
+            if (TFormat.HasHighBit)
+                for (int g = 0; g < 8; g++) Vector512.Load(header + HighBitsOffset + 64 * g).Store(qhCopy + 64 * g);
             Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
             for (int c = 0; c < 4; c++)
             {
-                Vector512<short> l0 = default, l1 = default, l2 = default, l3 = default;
-                Vector512<short> h0 = default, h1 = default, h2 = default, h3 = default;
-                int xo = 256 * b + 64 * c;
-                for (int g = 0; g < 8; g++)
-                {
-                    var packed = Vector512.Load(nibbles + 64 * (8 * c + g));
-                    var lo = packed & low;
-                    var hi = Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low;
-                    int at = xo + 4 * g;
-                    l0 += Int8Dot.Pairs(lo, Broadcast512(q0 + at));
-                    h0 += Int8Dot.Pairs(hi, Broadcast512(q0 + at + 32));
-                    if (TCount.Count > 1) { l1 += Int8Dot.Pairs(lo, Broadcast512(q1 + at)); h1 += Int8Dot.Pairs(hi, Broadcast512(q1 + at + 32)); }
-                    if (TCount.Count > 2) { l2 += Int8Dot.Pairs(lo, Broadcast512(q2 + at)); h2 += Int8Dot.Pairs(hi, Broadcast512(q2 + at + 32)); }
-                    if (TCount.Count > 3) { l3 += Int8Dot.Pairs(lo, Broadcast512(q3 + at)); h3 += Int8Dot.Pairs(hi, Broadcast512(q3 + at + 32)); }
-                }
                 var scales = c < 2 ? scaleLow : scaleHigh;
                 var scaleLo = Pick512(scales, ScalePair512[(2 * c) & 3]);
                 var scaleHi = Pick512(scales, ScalePair512[(2 * c + 1) & 3]);
-                i0 += Int8Dot.MultiplyAdd(l0, scaleLo) + Int8Dot.MultiplyAdd(h0, scaleHi);
-                if (TCount.Count > 1) i1 += Int8Dot.MultiplyAdd(l1, scaleLo) + Int8Dot.MultiplyAdd(h1, scaleHi);
-                if (TCount.Count > 2) i2 += Int8Dot.MultiplyAdd(l2, scaleLo) + Int8Dot.MultiplyAdd(h2, scaleHi);
-                if (TCount.Count > 3) i3 += Int8Dot.MultiplyAdd(l3, scaleLo) + Int8Dot.MultiplyAdd(h3, scaleHi);
+                int xo = 256 * b + 64 * c;
+                for (int first = 0; first < 8; first += TFormat.RegistersPerSum)
+                {
+                    Vector512<short> l0 = default, l1 = default, l2 = default, l3 = default;
+                    Vector512<short> h0 = default, h1 = default, h2 = default, h3 = default;
+                    for (int g = first; g < first + TFormat.RegistersPerSum; g++)
+                    {
+                        var packed = Vector512.Load(nibbles + 64 * (8 * c + g));
+                        var lo = packed & low;
+                        var hi = Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low;
+                        if (TFormat.HasHighBit)
+                        {
+                            var (loBit, hiBit) = HighBits512(Vector512.Load(qhCopy + 64 * g), c);
+                            lo |= loBit;
+                            hi |= hiBit;
+                        }
+                        int at = xo + 4 * g;
+                        l0 += Int8Dot.Pairs(lo, Broadcast512(q0 + at));
+                        h0 += Int8Dot.Pairs(hi, Broadcast512(q0 + at + 32));
+                        if (TCount.Count > 1) { l1 += Int8Dot.Pairs(lo, Broadcast512(q1 + at)); h1 += Int8Dot.Pairs(hi, Broadcast512(q1 + at + 32)); }
+                        if (TCount.Count > 2) { l2 += Int8Dot.Pairs(lo, Broadcast512(q2 + at)); h2 += Int8Dot.Pairs(hi, Broadcast512(q2 + at + 32)); }
+                        if (TCount.Count > 3) { l3 += Int8Dot.Pairs(lo, Broadcast512(q3 + at)); h3 += Int8Dot.Pairs(hi, Broadcast512(q3 + at + 32)); }
+                    }
+                    i0 += Int8Dot.MultiplyAdd(l0, scaleLo) + Int8Dot.MultiplyAdd(h0, scaleHi);
+                    if (TCount.Count > 1) i1 += Int8Dot.MultiplyAdd(l1, scaleLo) + Int8Dot.MultiplyAdd(h1, scaleHi);
+                    if (TCount.Count > 2) i2 += Int8Dot.MultiplyAdd(l2, scaleLo) + Int8Dot.MultiplyAdd(h2, scaleHi);
+                    if (TCount.Count > 3) i3 += Int8Dot.MultiplyAdd(l3, scaleLo) + Int8Dot.MultiplyAdd(h3, scaleHi);
+                }
             }
             var m01 = Pick512(minLow, MinPair512[0]);
             var m23 = Pick512(minLow, MinPair512[1]);
@@ -194,6 +252,34 @@ internal static unsafe class Q4KTileKernels
         if (TCount.Count > 3) (a3 + m3).Store(result + 48);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector256<byte> Low, Vector256<byte> High) HighBits256(Vector256<ushort> words, int c)
+    {
+        var sixteen = Vector256.Create((byte)16);
+        var (low, high) = c switch
+        {
+            0 => (Vector256.ShiftLeft(words, 4), Vector256.ShiftLeft(words, 3)),
+            1 => (Vector256.ShiftLeft(words, 2), Vector256.ShiftLeft(words, 1)),
+            2 => (words, Vector256.ShiftRightLogical(words, 1)),
+            _ => (Vector256.ShiftRightLogical(words, 2), Vector256.ShiftRightLogical(words, 3)),
+        };
+        return (low.AsByte() & sixteen, high.AsByte() & sixteen);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector128<byte> Low, Vector128<byte> High) HighBits128(Vector128<ushort> words, int c)
+    {
+        var sixteen = Vector128.Create((byte)16);
+        var (low, high) = c switch
+        {
+            0 => (Vector128.ShiftLeft(words, 4), Vector128.ShiftLeft(words, 3)),
+            1 => (Vector128.ShiftLeft(words, 2), Vector128.ShiftLeft(words, 1)),
+            2 => (words, Vector128.ShiftRightLogical(words, 1)),
+            _ => (Vector128.ShiftRightLogical(words, 2), Vector128.ShiftRightLogical(words, 3)),
+        };
+        return (low.AsByte() & sixteen, high.AsByte() & sixteen);
+    }
+
     // ---------------------------------------------------------------- 256 bits: 8 rows (one half of the tile)
 
     static void Kernel256(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
@@ -208,8 +294,8 @@ internal static unsafe class Q4KTileKernels
         Vector256<float> acc = default, min = default;
         for (int b = 0; b < blocks; b++)
         {
-            byte* header = tile + (long)b * BlockBytes;
-            byte* nibbles = header + Header + 32 * half;
+            byte* header = tile + (long)b * TFormat.BlockBytes;
+            byte* nibbles = header + TFormat.NibblesOffset + 32 * half;
             var u0 = Vector256.Load((uint*)(header + 64 + 32 * half));
             var u1 = Vector256.Load((uint*)(header + 128 + 32 * half));
             var u2 = Vector256.Load((uint*)(header + 192 + 32 * half));
@@ -220,17 +306,30 @@ internal static unsafe class Q4KTileKernels
             Vector256<int> sum = default;
             for (int c = 0; c < 4; c++)
             {
-                Vector256<short> lo16 = default, hi16 = default;
                 sbyte* xc = xq + 256 * b + 64 * c;
-                for (int g = 0; g < 8; g++)
-                {
-                    var packed = Vector256.Load(nibbles + 64 * (8 * c + g));
-                    lo16 += Int8Dot.Pairs(packed & low, Vector256.Create(*(int*)(xc + 4 * g)).AsSByte());
-                    hi16 += Int8Dot.Pairs(Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low, Vector256.Create(*(int*)(xc + 32 + 4 * g)).AsSByte());
-                }
                 var scales = (c < 2 ? scaleLow : scaleHigh).AsByte();
-                sum += Int8Dot.MultiplyAdd(lo16, Avx2.Shuffle(scales, ScalePair256[(2 * c) & 3]).AsInt16())
-                    + Int8Dot.MultiplyAdd(hi16, Avx2.Shuffle(scales, ScalePair256[(2 * c + 1) & 3]).AsInt16());
+                var scaleLo = Avx2.Shuffle(scales, ScalePair256[(2 * c) & 3]).AsInt16();
+                var scaleHi = Avx2.Shuffle(scales, ScalePair256[(2 * c + 1) & 3]).AsInt16();
+                for (int first = 0; first < 8; first += TFormat.RegistersPerSum)
+                {
+                    Vector256<short> lo16 = default, hi16 = default;
+                    for (int g = first; g < first + TFormat.RegistersPerSum; g++)
+                    {
+                        var packed = Vector256.Load(nibbles + 64 * (8 * c + g));
+                        var lo = packed & low;
+                        var hi = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low;
+                        if (TFormat.HasHighBit)
+                        {
+                            var qh = Vector256.Load(header + HighBitsOffset + 64 * g + 32 * half).AsUInt16();
+                            var (loBit, hiBit) = HighBits256(qh, c);
+                            lo |= loBit;
+                            hi |= hiBit;
+                        }
+                        lo16 += Int8Dot.Pairs(lo, Vector256.Create(*(int*)(xc + 4 * g)).AsSByte());
+                        hi16 += Int8Dot.Pairs(hi, Vector256.Create(*(int*)(xc + 32 + 4 * g)).AsSByte());
+                    }
+                    sum += Int8Dot.MultiplyAdd(lo16, scaleLo) + Int8Dot.MultiplyAdd(hi16, scaleHi);
+                }
             }
             short* s = sums + 8 * b;
             var pick0 = MinPair256[0];
@@ -266,8 +365,8 @@ internal static unsafe class Q4KTileKernels
         Vector128<float> acc = default, min = default;
         for (int b = 0; b < blocks; b++)
         {
-            byte* header = tile + (long)b * BlockBytes;
-            byte* nibbles = header + Header + 16 * quarter;
+            byte* header = tile + (long)b * TFormat.BlockBytes;
+            byte* nibbles = header + TFormat.NibblesOffset + 16 * quarter;
             var u0 = Vector128.Load((uint*)(header + 64 + 16 * quarter));
             var u1 = Vector128.Load((uint*)(header + 128 + 16 * quarter));
             var u2 = Vector128.Load((uint*)(header + 192 + 16 * quarter));
@@ -278,17 +377,30 @@ internal static unsafe class Q4KTileKernels
             Vector128<int> sum = default;
             for (int c = 0; c < 4; c++)
             {
-                Vector128<short> lo16 = default, hi16 = default;
                 sbyte* xc = xq + 256 * b + 64 * c;
-                for (int g = 0; g < 8; g++)
-                {
-                    var packed = Vector128.Load(nibbles + 64 * (8 * c + g));
-                    lo16 += Int8Dot.Pairs(packed & low, Vector128.Create(*(int*)(xc + 4 * g)).AsSByte());
-                    hi16 += Int8Dot.Pairs(Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low, Vector128.Create(*(int*)(xc + 32 + 4 * g)).AsSByte());
-                }
                 var scales = (c < 2 ? scaleLow : scaleHigh).AsByte();
-                sum += Int8Dot.MultiplyAdd(lo16, Vector128.Shuffle(scales, ScalePair128[(2 * c) & 3]).AsInt16())
-                    + Int8Dot.MultiplyAdd(hi16, Vector128.Shuffle(scales, ScalePair128[(2 * c + 1) & 3]).AsInt16());
+                var scaleLo = Vector128.Shuffle(scales, ScalePair128[(2 * c) & 3]).AsInt16();
+                var scaleHi = Vector128.Shuffle(scales, ScalePair128[(2 * c + 1) & 3]).AsInt16();
+                for (int first = 0; first < 8; first += TFormat.RegistersPerSum)
+                {
+                    Vector128<short> lo16 = default, hi16 = default;
+                    for (int g = first; g < first + TFormat.RegistersPerSum; g++)
+                    {
+                        var packed = Vector128.Load(nibbles + 64 * (8 * c + g));
+                        var lo = packed & low;
+                        var hi = Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low;
+                        if (TFormat.HasHighBit)
+                        {
+                            var qh = Vector128.Load(header + HighBitsOffset + 64 * g + 16 * quarter).AsUInt16();
+                            var (loBit, hiBit) = HighBits128(qh, c);
+                            lo |= loBit;
+                            hi |= hiBit;
+                        }
+                        lo16 += Int8Dot.Pairs(lo, Vector128.Create(*(int*)(xc + 4 * g)).AsSByte());
+                        hi16 += Int8Dot.Pairs(hi, Vector128.Create(*(int*)(xc + 32 + 4 * g)).AsSByte());
+                    }
+                    sum += Int8Dot.MultiplyAdd(lo16, scaleLo) + Int8Dot.MultiplyAdd(hi16, scaleHi);
+                }
             }
             short* s = sums + 8 * b;
             var pick0 = MinPair128[0];
