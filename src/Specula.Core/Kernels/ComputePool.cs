@@ -27,6 +27,8 @@ public sealed class ComputePool : IDisposable
     readonly Thread[] _workers;
     readonly object _runLock = new();
     readonly object _parkLock = new();
+    readonly object _doneLock = new();
+    int _callerBlocked;
     IParallelWork? _work;
     long _state;
     uint _generation;
@@ -36,6 +38,7 @@ public sealed class ComputePool : IDisposable
     Exception? _failure;
     int _barrierArrived;
     int _barrierGeneration;
+    int _barrierBlocked;
 
     /// <summary>The pool the kernels use when none is passed explicitly. Created on first use with
     /// <see cref="DefaultThreadCount"/> threads; replace it with <see cref="ConfigureShared"/>.</summary>
@@ -66,10 +69,22 @@ public sealed class ComputePool : IDisposable
         old?.Dispose();
     }
 
-    /// <summary>How long an idle worker spins waiting for the next operation before it parks.</summary>
-    public TimeSpan SpinTime { get; set; } = TimeSpan.FromMilliseconds(3);
+    /// <summary>How long an idle worker spins waiting for the next operation before it parks: longer than the
+    /// gaps between the operations of a forward pass, so a worker parks only between tokens, and short enough
+    /// that it does not burn a core the OS could give to a thread with work (measured on a 2-core machine
+    /// shared with other processes: 3 ms of spinning cut two-thread decode speed several times).</summary>
+    public TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>How long a thread that has done its share spins for the others (the caller at the end of an
+    /// operation, anyone at a <see cref="Barrier"/>) before it blocks. Blocking frees its core: with more
+    /// runnable threads than cores, a preempted thread of the pool can then run there at once.</summary>
+    public TimeSpan CallerSpinTime { get; set; } = TimeSpan.FromMicroseconds(20);
 
     public int ThreadCount { get; }
+
+    /// <summary>Tests only: while set and not signalled, workers wait here before joining an operation (a
+    /// stand-in for workers the OS has not scheduled).</summary>
+    internal ManualResetEventSlim? HoldWorkers { get; set; }
 
     /// <summary>The matrix multiplication state bound to this pool (created on first use).</summary>
     internal MatMulOperation? MatMulOperation { get; set; }
@@ -149,11 +164,33 @@ public sealed class ComputePool : IDisposable
                 while ((seen = Interlocked.CompareExchange(ref _state, state | Closed, state)) != state) state = seen;
                 expected = (int)(state & JoinedMask);
             }
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref _finished) != expected) spinner.SpinOnce(sleep1Threshold: -1);
+            WaitForWorkers(expected);
             _work = null;
             if (_failure != null)
                 throw new AggregateException("a compute pool operation failed", _failure);
+        }
+    }
+
+    /// <summary>Spins until <paramref name="expected"/> workers have finished, then blocks until they have.</summary>
+    void WaitForWorkers(int expected)
+    {
+        if (Volatile.Read(ref _finished) == expected) return;
+        long spinUntil = Stopwatch.GetTimestamp() + (long)(CallerSpinTime.TotalSeconds * Stopwatch.Frequency);
+        int rounds = 0;
+        while (Volatile.Read(ref _finished) != expected)
+        {
+            if ((++rounds & 15) == 0 && Stopwatch.GetTimestamp() > spinUntil)
+            {
+                lock (_doneLock)
+                {
+                    // Announce before the last check; a finishing worker reads the flag after its count.
+                    Interlocked.Exchange(ref _callerBlocked, 1);
+                    while (Volatile.Read(ref _finished) != expected) Monitor.Wait(_doneLock);
+                    _callerBlocked = 0;
+                }
+                return;
+            }
+            Thread.SpinWait(8);
         }
     }
 
@@ -168,10 +205,26 @@ public sealed class ComputePool : IDisposable
         {
             _barrierArrived = 0;
             Interlocked.Increment(ref _barrierGeneration);
+            if (Volatile.Read(ref _barrierBlocked) != 0)
+                lock (_doneLock) Monitor.PulseAll(_doneLock);
             return;
         }
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref _barrierGeneration) == generation) spinner.SpinOnce(sleep1Threshold: -1);
+        long spinUntil = Stopwatch.GetTimestamp() + (long)(CallerSpinTime.TotalSeconds * Stopwatch.Frequency);
+        int rounds = 0;
+        while (Volatile.Read(ref _barrierGeneration) == generation)
+        {
+            if ((++rounds & 15) == 0 && Stopwatch.GetTimestamp() > spinUntil)
+            {
+                lock (_doneLock)
+                {
+                    Interlocked.Increment(ref _barrierBlocked);
+                    while (Volatile.Read(ref _barrierGeneration) == generation) Monitor.Wait(_doneLock);
+                    Interlocked.Decrement(ref _barrierBlocked);
+                }
+                return;
+            }
+            Thread.SpinWait(8);
+        }
     }
 
     void WorkerLoop(int index)
@@ -184,6 +237,7 @@ public sealed class ComputePool : IDisposable
             if (_disposed) return;
             uint generation = (uint)(state >> 32);
             seen = generation;
+            HoldWorkers?.Wait();
             // Join unless the caller already closed this operation (or a newer one replaced it).
             while ((uint)(state >> 32) == generation && (state & Closed) == 0)
             {
@@ -199,6 +253,8 @@ public sealed class ComputePool : IDisposable
                         Interlocked.CompareExchange(ref _failure, e, null);
                     }
                     Interlocked.Increment(ref _finished);
+                    if (Volatile.Read(ref _callerBlocked) != 0)
+                        lock (_doneLock) Monitor.PulseAll(_doneLock);
                     break;
                 }
                 state = before;

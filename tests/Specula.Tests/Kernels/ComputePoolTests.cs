@@ -27,12 +27,16 @@ public class ComputePoolTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void EveryThreadRunsEachOperationOnceAndEveryItemIsTakenOnce(int threads)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(4, false)]
+    [InlineData(2, true)]
+    [InlineData(4, true)]
+    public void EveryThreadRunsEachOperationOnceAndEveryItemIsTakenOnce(int threads, bool blockAtOnce)
     {
+        // blockAtOnce: no spinning at all, so every wait (caller, barrier, idle worker) takes the blocking path.
         using var pool = new ComputePool(threads);
+        if (blockAtOnce) (pool.SpinTime, pool.CallerSpinTime) = (TimeSpan.Zero, TimeSpan.Zero);
         for (int run = 0; run < 50; run++)
         {
             var work = new CountingWork(pool, 1000);
@@ -99,22 +103,22 @@ public class ComputePoolTests
     }
 
     [Fact]
-    public void SelfScheduledWorkDoesNotWaitForAParkedWorker()
+    public void SelfScheduledWorkDoesNotWaitForAWorkerThatIsNotRunning()
     {
-        // The worker parks at once after each operation; waking it takes far longer than the caller needs
-        // for a single item, so the caller finishes and closes operations the worker never joins.
-        using var pool = new ComputePool(2) { SpinTime = TimeSpan.Zero };
-        int workerJoins = 0;
-        const int runs = 20;
-        for (int run = 0; run < runs; run++)
+        using var hold = new ManualResetEventSlim(false);
+        using var pool = new ComputePool(2) { HoldWorkers = hold };
+        for (int run = 0; run < 20; run++)
         {
-            Thread.Sleep(2);
-            var work = new SelfScheduledWork(2, 1);
-            pool.RunSelfScheduled(work);
-            Assert.Equal(1, work.Hits[0]);
-            workerJoins += work.Threads[1];
+            var work = new SelfScheduledWork(2, 100);
+            pool.RunSelfScheduled(work); // returns although the worker never gets to it
+            Assert.All(work.Hits, n => Assert.Equal(1, n));
+            Assert.Equal(0, work.Threads[1]);
         }
-        Assert.True(workerJoins < runs, $"the worker joined all {runs} operations: the caller waited for it");
+        hold.Set();
+        // Released, the worker runs all-thread operations again.
+        var all = new CountingWork(pool, 100);
+        pool.Run(all);
+        Assert.All(all.Threads, n => Assert.Equal(1, n));
     }
 
     sealed class FailingSelfScheduledWork : IParallelWork
