@@ -4,179 +4,214 @@ namespace Specula.Kernels;
 
 /// <summary>
 /// The reusable state of <see cref="MatMul"/> on one pool: the converted activations and each thread's
-/// decoded weight rows. Phase 1 converts the activation rows: for a few tokens every thread converts all of
-/// them into its own copy (cheaper than waiting for the other threads), for more the tokens are spread over the
-/// threads and a barrier follows. Phase 2 takes chunks of <see cref="RowsPerChunk"/> output rows (one row tile)
-/// from an atomic counter and multiplies them with every token.
+/// decoded weight rows. One operation multiplies the same activations with one to <see cref="MaxMatrices"/>
+/// weight matrices (a layer's query, key and value projections share one pass over the pool).
+/// <para>Phase 1 converts the activation rows, once per distinct <see cref="VecDotType"/>: for a few tokens
+/// every thread converts all of them into its own copy (cheaper than waiting for the other threads), for more
+/// the tokens are spread over the threads and a barrier follows. Phase 2 takes chunks of
+/// <see cref="RowsPerChunk"/> output rows (one row tile) of any of the matrices from one atomic counter and
+/// multiplies them with every token. A chunk is computed the same way whichever operation, thread or batch it
+/// falls in, so results do not depend on how the matrices are grouped.</para>
 /// </summary>
 internal sealed unsafe class MatMulOperation : IParallelWork
 {
     public const int RowsPerChunk = 16;
-
-    readonly ComputePool _pool;
-    readonly object _gate = new();
-    readonly QuantizedActivations _activations = new();
-    readonly QuantizedActivations?[] _ownActivations;
-    readonly DecodedRows?[] _decoded;
+    public const int MaxMatrices = 3;
 
     /// <summary>Up to this many tokens each thread converts the activations itself, with no barrier.</summary>
     const int OwnCopyTokenLimit = 4;
 
-    WeightMatrix? _weights;
+    /// <summary>Up to this many tokens, types with a register-decoding kernel skip the scratch: decoding
+    /// per token is cheaper than writing and rereading the decoded rows.</summary>
+    const int FusedTokenLimit = 3;
+
+    readonly ComputePool _pool;
+    readonly object _gate = new();
+    readonly QuantizedActivations[] _shared = [new(), new(), new()];
+    readonly QuantizedActivations?[][] _own;
+    readonly DecodedRows?[] _decoded;
+
+    readonly WeightMatrix?[] _weights = new WeightMatrix?[MaxMatrices];
+    readonly nint[] _outputs = new nint[MaxMatrices];
+    /// <summary>Which activation buffer (index into the distinct types) each matrix reads.</summary>
+    readonly int[] _activationOf = new int[MaxMatrices];
+    readonly GgmlType[] _activationTypes = new GgmlType[MaxMatrices];
+    /// <summary>First global chunk of each matrix, and the total after the last.</summary>
+    readonly int[] _firstChunk = new int[MaxMatrices + 1];
+    int _matrixCount;
+    int _activationCount;
+
     float* _x;
-    float* _y;
+    int _columns;
     int _tokens;
-    int _chunkCount;
     int _nextChunk;
 
     public MatMulOperation(ComputePool pool)
     {
         _pool = pool;
         _decoded = new DecodedRows?[pool.ThreadCount];
-        _ownActivations = new QuantizedActivations?[pool.ThreadCount];
+        _own = new QuantizedActivations?[pool.ThreadCount][];
     }
 
-    public void Run(WeightMatrix w, float* x, int tokens, float* y)
+    /// <summary>y_i = x · w_iᵀ for the first <paramref name="count"/> pairs; every w_i has
+    /// <paramref name="columns"/> columns.</summary>
+    public void Run(int count, WeightMatrix w0, nint y0, WeightMatrix? w1, nint y1, WeightMatrix? w2, nint y2,
+        float* x, int columns, int tokens)
     {
         lock (_gate)
         {
-            _weights = w;
+            _matrixCount = count;
+            _activationCount = 0;
             _x = x;
-            _y = y;
+            _columns = columns;
             _tokens = tokens;
-            if (tokens > OwnCopyTokenLimit || _pool.ThreadCount == 1) _activations.Prepare(VecDotType.For(w.Type), tokens, w.Columns);
-            _chunkCount = (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
             _nextChunk = 0;
+            _weights[0] = w0;
+            _weights[1] = w1;
+            _weights[2] = w2;
+            _outputs[0] = y0;
+            _outputs[1] = y1;
+            _outputs[2] = y2;
+            for (int m = 0; m < count; m++)
+            {
+                var w = _weights[m]!;
+                var type = VecDotType.For(w.Type);
+                int found = Array.IndexOf(_activationTypes, type, 0, _activationCount);
+                if (found < 0)
+                {
+                    found = _activationCount++;
+                    _activationTypes[found] = type;
+                    if (OwnsNoCopies) _shared[found].Prepare(type, tokens, columns);
+                }
+                _activationOf[m] = found;
+                _firstChunk[m + 1] = _firstChunk[m] + (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
+            }
             try
             {
                 _pool.Run(this);
             }
             finally
             {
-                _weights = null;
+                Array.Clear(_weights);
                 _x = null;
-                _y = null;
             }
         }
     }
 
+    bool OwnsNoCopies => _tokens > OwnCopyTokenLimit || _pool.ThreadCount == 1;
+
     public void Execute(int threadIndex, int threadCount)
     {
-        var w = _weights!;
-        int columns = w.Columns;
-        QuantizedActivations x;
-        if (_tokens > OwnCopyTokenLimit || threadCount == 1)
+        QuantizedActivations[] activations;
+        if (OwnsNoCopies)
         {
-            x = _activations;
-            for (int t = threadIndex; t < _tokens; t += threadCount)
-                ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), x, t);
+            activations = _shared;
+            for (int a = 0; a < _activationCount; a++)
+                for (int t = threadIndex; t < _tokens; t += threadCount) Quantize(t, activations[a]);
             _pool.Barrier();
         }
         else
         {
-            x = _ownActivations[threadIndex] ??= new QuantizedActivations();
-            x.Prepare(VecDotType.For(w.Type), _tokens, columns);
-            for (int t = 0; t < _tokens; t++)
-                ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)t * columns, columns), x, t);
-        }
-
-        if (w.Tiles is { } tiles)
-        {
-            RunTiles(w, tiles, x);
-            return;
-        }
-        if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type))
-        {
-            RunFused(w, x);
-            return;
-        }
-
-        var decoded = _decoded[threadIndex] ??= new DecodedRows();
-        decoded.Prepare(w.Type, columns);
-        float** rowPointers = stackalloc float*[DecodedRows.MaxRows];
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
-        {
-            int first = chunk * RowsPerChunk;
-            int end = Math.Min(first + RowsPerChunk, w.Rows);
-            for (int row = first; row < end; row += DecodedRows.MaxRows)
+            activations = _own[threadIndex] ??= [new(), new(), new()];
+            for (int a = 0; a < _activationCount; a++)
             {
-                int count = Math.Min(DecodedRows.MaxRows, end - row);
-                for (int k = 0; k < count; k++)
-                {
-                    byte* source = w.Data + (row + k) * w.RowBytes;
-                    if (w.Type == GgmlType.F32) rowPointers[k] = (float*)source;
-                    else
-                    {
-                        WeightDecoder.Decode(w.Type, source, columns, decoded, k);
-                        rowPointers[k] = decoded.Floats(k);
-                    }
-                }
-                for (int t = 0; t < _tokens; t++)
-                    DotRows(w.Type, decoded, rowPointers, count, x, t, _y + (long)t * w.Rows + row);
+                activations[a].Prepare(_activationTypes[a], _tokens, _columns);
+                for (int t = 0; t < _tokens; t++) Quantize(t, activations[a]);
             }
         }
+
+        int total = _firstChunk[_matrixCount];
+        int m = 0;
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < total)
+        {
+            while (chunk >= _firstChunk[m + 1]) m++;
+            var w = _weights[m]!;
+            var x = activations[_activationOf[m]];
+            float* y = (float*)_outputs[m];
+            int local = chunk - _firstChunk[m];
+            if (w.Tiles is { } tiles) RunTile(w, tiles, local, x, y);
+            else if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type)) RunFused(w, local, x, y);
+            else RunDecoded(w, local, x, y, _decoded[threadIndex] ??= new DecodedRows());
+        }
     }
+
+    void Quantize(int token, QuantizedActivations into) =>
+        ActivationQuantizer.QuantizeRow(new ReadOnlySpan<float>(_x + (long)token * _columns, _columns), into, token);
 
     /// <summary>Q4_0, Q8_0, Q4_K, Q5_K and Q6_K: one chunk is one tile of 16 rows, multiplied with every token.</summary>
-    void RunTiles(WeightMatrix w, RowTiles tiles, QuantizedActivations x)
+    void RunTile(WeightMatrix w, RowTiles tiles, int tile, QuantizedActivations x, float* y)
     {
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+        int validRows = Math.Min(RowTiles.Rows, w.Rows - tile * RowTiles.Rows);
+        switch (tiles.Type)
         {
-            int validRows = Math.Min(RowTiles.Rows, w.Rows - chunk * RowTiles.Rows);
-            switch (tiles.Type)
-            {
-                case GgmlType.Q4_K: KMinTileKernels<Q4_KTiles>.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
-                case GgmlType.Q5_K: KMinTileKernels<Q5_KTiles>.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
-                case GgmlType.Q6_K: Q6KTileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
-                default: TileKernels.Multiply(tiles, chunk, x, 0, _tokens, _y, w.Rows, validRows); break;
-            }
+            case GgmlType.Q4_K: KMinTileKernels<Q4_KTiles>.Multiply(tiles, tile, x, 0, _tokens, y, w.Rows, validRows); break;
+            case GgmlType.Q5_K: KMinTileKernels<Q5_KTiles>.Multiply(tiles, tile, x, 0, _tokens, y, w.Rows, validRows); break;
+            case GgmlType.Q6_K: Q6KTileKernels.Multiply(tiles, tile, x, 0, _tokens, y, w.Rows, validRows); break;
+            default: TileKernels.Multiply(tiles, tile, x, 0, _tokens, y, w.Rows, validRows); break;
         }
     }
-
-    /// <summary>Up to this many tokens, types with a register-decoding kernel skip the scratch: decoding
-    /// per token is cheaper than writing and rereading the decoded rows.</summary>
-    const int FusedTokenLimit = 3;
 
     static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1 or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
-    void RunFused(WeightMatrix w, QuantizedActivations x)
+    void RunFused(WeightMatrix w, int chunk, QuantizedActivations x, float* output)
     {
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+        int first = chunk * RowsPerChunk;
+        int end = Math.Min(first + RowsPerChunk, w.Rows);
+        for (int row = first; row < end; row += DecodedRows.MaxRows)
         {
-            int first = chunk * RowsPerChunk;
-            int end = Math.Min(first + RowsPerChunk, w.Rows);
-            for (int row = first; row < end; row += DecodedRows.MaxRows)
+            int count = Math.Min(DecodedRows.MaxRows, end - row);
+            for (int t = 0; t < _tokens; t++)
             {
-                int count = Math.Min(DecodedRows.MaxRows, end - row);
-                for (int t = 0; t < _tokens; t++)
+                float* y = output + (long)t * w.Rows + row;
+                switch (w.Type)
                 {
-                    float* y = _y + (long)t * w.Rows + row;
-                    switch (w.Type)
-                    {
-                        case GgmlType.Q4_1:
-                            Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, x, t, y);
-                            break;
-                        case GgmlType.F32:
-                            FloatGemv.Dot<F32Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
-                            break;
-                        case GgmlType.F16:
-                            FloatGemv.Dot<F16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
-                            break;
-                        case GgmlType.BF16:
-                            FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
-                            break;
-                        default:
-                            throw new NotSupportedException($"no register-decoding kernel for {w.Type}");
-                    }
+                    case GgmlType.Q4_1:
+                        Block32Gemv.Dot<MinFormat, Q4_1Chunk>(w.Data, w.RowBytes, row, count, w.Columns, x, t, y);
+                        break;
+                    case GgmlType.F32:
+                        FloatGemv.Dot<F32Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
+                        break;
+                    case GgmlType.F16:
+                        FloatGemv.Dot<F16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
+                        break;
+                    case GgmlType.BF16:
+                        FloatGemv.Dot<BF16Row>(w.Data, w.RowBytes, row, count, w.Columns, x.FloatRow(t), y);
+                        break;
+                    default:
+                        throw new NotSupportedException($"no register-decoding kernel for {w.Type}");
                 }
             }
         }
     }
 
-    void DotRows(GgmlType type, DecodedRows decoded, float** rowPointers, int count, QuantizedActivations x, int token, float* y)
+    /// <summary>The remaining types and widths: groups of four rows decoded once to scratch, then multiplied
+    /// with every token.</summary>
+    void RunDecoded(WeightMatrix w, int chunk, QuantizedActivations x, float* output, DecodedRows decoded)
+    {
+        decoded.Prepare(w.Type, w.Columns);
+        float** rowPointers = stackalloc float*[DecodedRows.MaxRows];
+        int first = chunk * RowsPerChunk;
+        int end = Math.Min(first + RowsPerChunk, w.Rows);
+        for (int row = first; row < end; row += DecodedRows.MaxRows)
+        {
+            int count = Math.Min(DecodedRows.MaxRows, end - row);
+            for (int k = 0; k < count; k++)
+            {
+                byte* source = w.Data + (row + k) * w.RowBytes;
+                if (w.Type == GgmlType.F32) rowPointers[k] = (float*)source;
+                else
+                {
+                    WeightDecoder.Decode(w.Type, source, w.Columns, decoded, k);
+                    rowPointers[k] = decoded.Floats(k);
+                }
+            }
+            for (int t = 0; t < _tokens; t++)
+                DotRows(w.Type, decoded, rowPointers, count, x, t, output + (long)t * w.Rows + row);
+        }
+    }
+
+    static void DotRows(GgmlType type, DecodedRows decoded, float** rowPointers, int count, QuantizedActivations x, int token, float* y)
     {
         switch (type)
         {
