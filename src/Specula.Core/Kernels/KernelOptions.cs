@@ -13,6 +13,10 @@ public static class KernelOptions
 {
     static int _maxVectorWidth = ReadWidthFromEnvironment();
 
+    /// <summary>Whether row-tiled weights ask Linux for transparent huge pages (see <see cref="RowTiles"/>);
+    /// read when a matrix is created. Starts from <c>SPECULA_HUGE_PAGES</c> (<c>0</c> turns it off).</summary>
+    public static bool HugePages { get; set; } = Environment.GetEnvironmentVariable("SPECULA_HUGE_PAGES") != "0";
+
     /// <summary>Widest vector path allowed: 512, 256 or 128 (128 is the portable path).</summary>
     public static int MaxVectorWidth
     {

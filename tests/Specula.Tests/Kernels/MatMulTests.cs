@@ -231,6 +231,16 @@ public class MatMulTests
         }
     }
 
+    /// <summary>Row tiles of several megabytes live in 2 MiB-aligned storage with huge pages requested (on Linux):
+    /// every row, the last partial tile included, still multiplies correctly.</summary>
+    [Fact]
+    public void MatrixOfSeveralMegabytesMatchesReference()
+    {
+        using var w = new TestWeights(GgmlType.Q4_0, 4100, 1024, seed: 14); // 2.4 MB of tiles
+        var x = TestWeights.RandomActivations(2, 1024, seed: 6);
+        AssertClose(Reference(w, x, 2), Fast(w, x, 2), "Q4_0, 4100 x 1024");
+    }
+
     [Fact]
     public void UnsupportedTypeIsRejectedWithItsName()
     {
