@@ -109,8 +109,14 @@ internal static unsafe class KMinTileKernels<TFormat> where TFormat : struct, IK
         }
         else if (KernelOptions.Use256)
         {
-            for (int k = 0; k < TCount.Count; k++)
-                for (int half = 0; half < 2; half++) Kernel256(data, w.Blocks, half, x, t + k, result + 16 * k + 8 * half);
+            for (int k = 0; k < TCount.Count; k += 2)
+            {
+                for (int half = 0; half < 2; half++)
+                {
+                    if (k + 1 < TCount.Count) Kernel256<TwoTokens>(data, w.Blocks, half, x, t + k, result + 16 * k + 8 * half);
+                    else Kernel256<OneToken>(data, w.Blocks, half, x, t + k, result + 16 * k + 8 * half);
+                }
+            }
         }
         else
         {
@@ -282,16 +288,29 @@ internal static unsafe class KMinTileKernels<TFormat> where TFormat : struct, IK
 
     // ---------------------------------------------------------------- 256 bits: 8 rows (one half of the tile)
 
-    static void Kernel256(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Broadcast256(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> MinSum256(Vector256<short> m01, Vector256<short> m23, Vector256<short> m45, Vector256<short> m67, short* sums) =>
+        Int8Dot.MultiplyAdd(m01, Vector256.Create(*(int*)sums).AsInt16()) + Int8Dot.MultiplyAdd(m23, Vector256.Create(*(int*)(sums + 2)).AsInt16())
+        + Int8Dot.MultiplyAdd(m45, Vector256.Create(*(int*)(sums + 4)).AsInt16()) + Int8Dot.MultiplyAdd(m67, Vector256.Create(*(int*)(sums + 6)).AsInt16());
+
+    /// <summary>Eight rows (one half of the tile) against one or two tokens: the same steps as
+    /// <see cref="Kernel512{TCount}"/> (two tokens at most: AVX2 has sixteen vector registers).</summary>
+    static void Kernel256<TCount>(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
+        where TCount : struct, ITokenCount
     {
-        sbyte* xq = x.QuantRow(t);
-        float* xd = x.ScaleRow(t);
-        short* sums = x.SubBlockSumRow(t);
+        int n = TCount.Count;
+        sbyte* q0 = x.QuantRow(t), q1 = x.QuantRow(t + n - 1);
+        float* d0 = x.ScaleRow(t), d1 = x.ScaleRow(t + n - 1);
+        short* s0 = x.SubBlockSumRow(t), s1 = x.SubBlockSumRow(t + n - 1);
         var low = Vector256.Create((byte)0x0F);
         var six = Vector256.Create(0x3F3F3F3Fu);
         var four = Vector256.Create(0x0F0F0F0Fu);
         var top = Vector256.Create(0x30303030u);
-        Vector256<float> acc = default, min = default;
+        byte* qhCopy = stackalloc byte[8 * 32];
+        Vector256<float> a0 = default, a1 = default, m0 = default, m1 = default;
         for (int b = 0; b < blocks; b++)
         {
             byte* header = tile + (long)b * TFormat.BlockBytes;
@@ -303,16 +322,18 @@ internal static unsafe class KMinTileKernels<TFormat> where TFormat : struct, IK
             var scaleHigh = (u2 & four) | ((u0 >> 2) & top);
             var minLow = u1 & six;
             var minHigh = ((u2 >> 4) & four) | ((u1 >> 2) & top);
-            Vector256<int> sum = default;
+            if (TFormat.HasHighBit)
+                for (int g = 0; g < 8; g++) Vector256.Load(header + HighBitsOffset + 64 * g + 32 * half).Store(qhCopy + 32 * g);
+            Vector256<int> i0 = default, i1 = default;
             for (int c = 0; c < 4; c++)
             {
-                sbyte* xc = xq + 256 * b + 64 * c;
+                int xo = 256 * b + 64 * c;
                 var scales = (c < 2 ? scaleLow : scaleHigh).AsByte();
                 var scaleLo = Avx2.Shuffle(scales, ScalePair256[(2 * c) & 3]).AsInt16();
                 var scaleHi = Avx2.Shuffle(scales, ScalePair256[(2 * c + 1) & 3]).AsInt16();
                 for (int first = 0; first < 8; first += TFormat.RegistersPerSum)
                 {
-                    Vector256<short> lo16 = default, hi16 = default;
+                    Vector256<short> l0 = default, h0 = default, l1 = default, h1 = default;
                     for (int g = first; g < first + TFormat.RegistersPerSum; g++)
                     {
                         var packed = Vector256.Load(nibbles + 64 * (8 * c + g));
@@ -320,31 +341,38 @@ internal static unsafe class KMinTileKernels<TFormat> where TFormat : struct, IK
                         var hi = Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low;
                         if (TFormat.HasHighBit)
                         {
-                            var qh = Vector256.Load(header + HighBitsOffset + 64 * g + 32 * half).AsUInt16();
-                            var (loBit, hiBit) = HighBits256(qh, c);
+                            var (loBit, hiBit) = HighBits256(Vector256.Load(qhCopy + 32 * g).AsUInt16(), c);
                             lo |= loBit;
                             hi |= hiBit;
                         }
-                        lo16 += Int8Dot.Pairs(lo, Vector256.Create(*(int*)(xc + 4 * g)).AsSByte());
-                        hi16 += Int8Dot.Pairs(hi, Vector256.Create(*(int*)(xc + 32 + 4 * g)).AsSByte());
+                        int at = xo + 4 * g;
+                        l0 += Int8Dot.Pairs(lo, Broadcast256(q0 + at));
+                        h0 += Int8Dot.Pairs(hi, Broadcast256(q0 + at + 32));
+                        if (TCount.Count > 1) { l1 += Int8Dot.Pairs(lo, Broadcast256(q1 + at)); h1 += Int8Dot.Pairs(hi, Broadcast256(q1 + at + 32)); }
                     }
-                    sum += Int8Dot.MultiplyAdd(lo16, scaleLo) + Int8Dot.MultiplyAdd(hi16, scaleHi);
+                    i0 += Int8Dot.MultiplyAdd(l0, scaleLo) + Int8Dot.MultiplyAdd(h0, scaleHi);
+                    if (TCount.Count > 1) i1 += Int8Dot.MultiplyAdd(l1, scaleLo) + Int8Dot.MultiplyAdd(h1, scaleHi);
                 }
             }
-            short* s = sums + 8 * b;
-            var pick0 = MinPair256[0];
-            var pick1 = MinPair256[1];
-            var minSum = Int8Dot.MultiplyAdd(Avx2.Shuffle(minLow.AsByte(), pick0).AsInt16(), Vector256.Create(*(int*)s).AsInt16())
-                + Int8Dot.MultiplyAdd(Avx2.Shuffle(minLow.AsByte(), pick1).AsInt16(), Vector256.Create(*(int*)(s + 2)).AsInt16())
-                + Int8Dot.MultiplyAdd(Avx2.Shuffle(minHigh.AsByte(), pick0).AsInt16(), Vector256.Create(*(int*)(s + 4)).AsInt16())
-                + Int8Dot.MultiplyAdd(Avx2.Shuffle(minHigh.AsByte(), pick1).AsInt16(), Vector256.Create(*(int*)(s + 6)).AsInt16());
+            var m01 = Avx2.Shuffle(minLow.AsByte(), MinPair256[0]).AsInt16();
+            var m23 = Avx2.Shuffle(minLow.AsByte(), MinPair256[1]).AsInt16();
+            var m45 = Avx2.Shuffle(minHigh.AsByte(), MinPair256[0]).AsInt16();
+            var m67 = Avx2.Shuffle(minHigh.AsByte(), MinPair256[1]).AsInt16();
             var d = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)header + 8 * half));
             var dmin = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)(header + 32) + 8 * half));
-            var dx = Vector256.Create(xd[b]);
-            min = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minSum), -(dmin * dx), min);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sum), d * dx, acc);
+            int so = 8 * b;
+            var dx0 = Vector256.Create(d0[b]);
+            m0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(MinSum256(m01, m23, m45, m67, s0 + so)), -(dmin * dx0), m0);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0), d * dx0, a0);
+            if (TCount.Count > 1)
+            {
+                var dx1 = Vector256.Create(d1[b]);
+                m1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(MinSum256(m01, m23, m45, m67, s1 + so)), -(dmin * dx1), m1);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1), d * dx1, a1);
+            }
         }
-        (acc + min).Store(result);
+        (a0 + m0).Store(result);
+        if (TCount.Count > 1) (a1 + m1).Store(result + 16);
     }
 
     // ---------------------------------------------------------------- 128 bits: 4 rows (one quarter of the tile)

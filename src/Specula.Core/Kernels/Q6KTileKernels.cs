@@ -84,8 +84,7 @@ internal static unsafe class Q6KTileKernels
         }
         else if (KernelOptions.Use256)
         {
-            for (int k = 0; k < TCount.Count; k++)
-                for (int half = 0; half < 2; half++) Kernel256(data, w.Blocks, half, x, t + k, result + 16 * k + 8 * half);
+            for (int half = 0; half < 2; half++) Kernel256<TCount>(data, w.Blocks, half, x, t, result + 8 * half);
         }
         else
         {
@@ -236,49 +235,92 @@ internal static unsafe class Q6KTileKernels
         return (nibbles & Vector256.Create((byte)0x0F)) | (bits.AsByte() & Vector256.Create((byte)0x30));
     }
 
-    static void Kernel256(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Broadcast256(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> GroupSum256(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2, Vector256<byte> v3,
+        Vector256<short> scale, sbyte* x)
     {
-        sbyte* xq = x.QuantRow(t);
-        float* xd = x.ScaleRow(t);
-        short* bsums = x.BlockSumRow(t);
-        Vector256<float> acc = default;
+        var first = Int8Dot.Pairs(v0, Broadcast256(x)) + Int8Dot.Pairs(v1, Broadcast256(x + 4));
+        var second = Int8Dot.Pairs(v2, Broadcast256(x + 8)) + Int8Dot.Pairs(v3, Broadcast256(x + 12));
+        return Int8Dot.MultiplyAdd(first, scale) + Int8Dot.MultiplyAdd(second, scale);
+    }
+
+    /// <summary>As <see cref="Group512{TCount}"/> for eight rows (<paramref name="block"/> already offset to the half).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Group256<TCount>(byte* block, int h, int letter, int upper, int xo,
+        sbyte* q0, sbyte* q1, sbyte* q2, sbyte* q3,
+        ref Vector256<int> i0, ref Vector256<int> i1, ref Vector256<int> i2, ref Vector256<int> i3)
+        where TCount : struct, ITokenCount
+    {
+        int g = 8 * h + 2 * letter + upper;
+        var scale = Vector256.ShiftRightArithmetic(Avx2.Shuffle(Vector256.Load(block + 64 * (g >> 2)), Scale256[g & 3]).AsInt16(), 8);
+        int first = 4 * upper;
+        var v0 = Values256(block, h, letter, first);
+        var v1 = Values256(block, h, letter, first + 1);
+        var v2 = Values256(block, h, letter, first + 2);
+        var v3 = Values256(block, h, letter, first + 3);
+        int at = xo + 16 * g;
+        i0 += GroupSum256(v0, v1, v2, v3, scale, q0 + at);
+        if (TCount.Count > 1) i1 += GroupSum256(v0, v1, v2, v3, scale, q1 + at);
+        if (TCount.Count > 2) i2 += GroupSum256(v0, v1, v2, v3, scale, q2 + at);
+        if (TCount.Count > 3) i3 += GroupSum256(v0, v1, v2, v3, scale, q3 + at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Offset256(byte* block, short* bsums)
+    {
+        Vector256<int> sum = default;
+        for (int w = 0; w < 4; w++)
+        {
+            var words = Vector256.Load(block + 64 * w);
+            for (int k = 0; k < 2; k++)
+            {
+                var pair = Vector256.ShiftRightArithmetic(Avx2.Shuffle(words, ScalePair256[k]).AsInt16(), 8);
+                sum += Int8Dot.MultiplyAdd(pair, Vector256.Create(*(int*)(bsums + 4 * w + 2 * k)).AsInt16());
+            }
+        }
+        return sum << 5;
+    }
+
+    static void Kernel256<TCount>(byte* tile, int blocks, int half, QuantizedActivations x, int t, float* result)
+        where TCount : struct, ITokenCount
+    {
+        int n = TCount.Count;
+        sbyte* q0 = x.QuantRow(t), q1 = x.QuantRow(t + Math.Min(1, n - 1)), q2 = x.QuantRow(t + Math.Min(2, n - 1)), q3 = x.QuantRow(t + n - 1);
+        float* d0 = x.ScaleRow(t), d1 = x.ScaleRow(t + Math.Min(1, n - 1)), d2 = x.ScaleRow(t + Math.Min(2, n - 1)), d3 = x.ScaleRow(t + n - 1);
+        short* s0 = x.BlockSumRow(t), s1 = x.BlockSumRow(t + Math.Min(1, n - 1)), s2 = x.BlockSumRow(t + Math.Min(2, n - 1)), s3 = x.BlockSumRow(t + n - 1);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int b = 0; b < blocks; b++)
         {
             byte* pair = tile + (long)(b >> 1) * PairBytes;
             byte* block = pair + 64 + (b & 1) * BlockBytes + 32 * half;
-            Vector256<int> sum = default;
+            Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
+            int xo = 256 * b;
             for (int h = 0; h < 2; h++)
             {
-                for (int letter = 0; letter < 4; letter++)
+                for (int upper = 0; upper < 2; upper++)
                 {
-                    for (int upper = 0; upper < 2; upper++)
-                    {
-                        int g = 8 * h + 2 * letter + upper;
-                        var scale = Vector256.ShiftRightArithmetic(Avx2.Shuffle(Vector256.Load(block + 64 * (g >> 2)), Scale256[g & 3]).AsInt16(), 8);
-                        sbyte* xg = xq + 256 * b + 16 * g;
-                        var first = Int8Dot.Pairs(Values256(block, h, letter, 4 * upper), Vector256.Create(*(int*)xg).AsSByte())
-                            + Int8Dot.Pairs(Values256(block, h, letter, 4 * upper + 1), Vector256.Create(*(int*)(xg + 4)).AsSByte());
-                        var second = Int8Dot.Pairs(Values256(block, h, letter, 4 * upper + 2), Vector256.Create(*(int*)(xg + 8)).AsSByte())
-                            + Int8Dot.Pairs(Values256(block, h, letter, 4 * upper + 3), Vector256.Create(*(int*)(xg + 12)).AsSByte());
-                        sum += Int8Dot.MultiplyAdd(first, scale) + Int8Dot.MultiplyAdd(second, scale);
-                    }
-                }
-            }
-            Vector256<int> offset = default;
-            short* s = bsums + 16 * b;
-            for (int w = 0; w < 4; w++)
-            {
-                var words = Vector256.Load(block + 64 * w);
-                for (int k = 0; k < 2; k++)
-                {
-                    var scalePair = Vector256.ShiftRightArithmetic(Avx2.Shuffle(words, ScalePair256[k]).AsInt16(), 8);
-                    offset += Int8Dot.MultiplyAdd(scalePair, Vector256.Create(*(int*)(s + 4 * w + 2 * k)).AsInt16());
+                    byte* step = block - 32 * half + 256 + (2 * h + upper) * RowTiles.Q6_KStepBytes;
+                    for (int line = 0; line < RowTiles.Q6_KStepBytes; line += 64) Sse.Prefetch0(step + line);
+                    Group256<TCount>(block, h, 0, upper, xo, q0, q1, q2, q3, ref i0, ref i1, ref i2, ref i3);
+                    Group256<TCount>(block, h, 1, upper, xo, q0, q1, q2, q3, ref i0, ref i1, ref i2, ref i3);
+                    Group256<TCount>(block, h, 2, upper, xo, q0, q1, q2, q3, ref i0, ref i1, ref i2, ref i3);
+                    Group256<TCount>(block, h, 3, upper, xo, q0, q1, q2, q3, ref i0, ref i1, ref i2, ref i3);
                 }
             }
             var d = WeightDecoder.HalfToSingle(Vector128.Load((ushort*)(pair + 32 * (b & 1)) + 8 * half));
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sum - (offset << 5)), d * Vector256.Create(xd[b]), acc);
+            int so = 16 * b;
+            a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0 - Offset256(block, s0 + so)), d * Vector256.Create(d0[b]), a0);
+            if (TCount.Count > 1) a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1 - Offset256(block, s1 + so)), d * Vector256.Create(d1[b]), a1);
+            if (TCount.Count > 2) a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2 - Offset256(block, s2 + so)), d * Vector256.Create(d2[b]), a2);
+            if (TCount.Count > 3) a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i3 - Offset256(block, s3 + so)), d * Vector256.Create(d3[b]), a3);
         }
-        acc.Store(result);
+        a0.Store(result);
+        if (TCount.Count > 1) a1.Store(result + 16);
+        if (TCount.Count > 2) a2.Store(result + 32);
+        if (TCount.Count > 3) a3.Store(result + 48);
     }
 
     // ---------------------------------------------------------------- 128 bits: 4 rows (one quarter of the tile)
