@@ -5,9 +5,10 @@ namespace Specula.Runtime;
 /// <summary>
 /// The attention of one layer for a batch, spread over a <see cref="ComputePool"/> (self-scheduled): work items
 /// are (row, key/value head) pairs taken from an atomic counter, each computed by one thread with
-/// <see cref="Attention.Group"/>. When there are fewer items than threads (a decode step of a model with few
-/// key/value heads), each group of query heads is split into equal parts, one item each; a head's result is
-/// computed the same way however its group is split, so nothing depends on the thread count. Reused.
+/// <see cref="Attention.Group"/>. When there are few items per thread (a decode step of a model with few
+/// key/value heads), each group of query heads is split into equal parts, one item each, so the threads end
+/// together; a head's result is computed the same way however its group is split, so nothing depends on the
+/// thread count. Reused.
 /// </summary>
 sealed class AttentionWork : IParallelWork
 {
@@ -29,6 +30,10 @@ sealed class AttentionWork : IParallelWork
     public int KvHeadCount, GroupSize, HeadSize, ValueSize, QueryStride, OutputStride;
     public float Scale;
 
+    /// <summary>Items per thread below which groups are split: enough that the last item taken ends close to
+    /// the others, few enough that a key/value row is not reread often.</summary>
+    const int ItemsPerThread = 4;
+
     public AttentionWork(int threadCount, int groupSize, int contextLength)
     {
         _groupSize = groupSize;
@@ -49,7 +54,7 @@ sealed class AttentionWork : IParallelWork
         // The shared pool can be reconfigured with more threads after this runner was built.
         if (pool.ThreadCount > _scratch.Length) _scratch = Allocate(pool.ThreadCount);
         _parts = 1;
-        while (RowCount * KvHeadCount * _parts < pool.ThreadCount && _parts < GroupSize)
+        while (pool.ThreadCount > 1 && RowCount * KvHeadCount * _parts < ItemsPerThread * pool.ThreadCount && _parts < GroupSize)
         {
             // Next divisor of the group size.
             int next = _parts + 1;
