@@ -307,9 +307,8 @@ public sealed class ModelRunner
 
         _rowSteps.Run(RowStep.AttentionInput, layer, n);
         _projectionPending = false;
-        MatMul.Multiply(w.Query, _normed, n, _query);
-        MatMul.Multiply(w.Key, _normed, n, _key);
-        MatMul.Multiply(w.Value, _normed, n, _value);
+        // One pass over the pool for the three projections of the same input (and gate/up below).
+        MatMul.Multiply(_normed, n, w.Query, _query, w.Key, _key, w.Value, _value);
         _rowSteps.Run(RowStep.QueryKeyValue, layer, n);
 
         // Attention needs every row's keys in the cache first: a token sees its ancestors in the batch.
@@ -345,8 +344,7 @@ public sealed class ModelRunner
 
         MatMul.Multiply(w.AttentionOutput, _attention, n, _projection);
         _rowSteps.Run(RowStep.FeedForwardInput, layer, n);
-        MatMul.Multiply(w.Gate, _normed, n, _gate);
-        MatMul.Multiply(w.Up, _normed, n, _up);
+        MatMul.Multiply(_normed, n, w.Gate, _gate, w.Up, _up);
         _rowSteps.Run(RowStep.SwiGlu, layer, n);
         MatMul.Multiply(w.Down, _gate, n, _projection);
         _projectionPending = true;
