@@ -233,6 +233,15 @@ public sealed unsafe class GgufReader : IDisposable
         return _base + tensor.FileOffset;
     }
 
+    /// <summary>Tells the system this process will not read <paramref name="tensor"/>'s mapped bytes again
+    /// soon (they were copied into a repacked layout), so its pages stop counting as resident. Reading them
+    /// later is still correct: they fault back in from the file.</summary>
+    public void ReleaseTensorPages(GgufTensorInfo tensor)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        MappedFilePages.Release(_base + tensor.FileOffset, tensor.ByteSize);
+    }
+
     /// <summary>A tensor's bytes (for tensors under 2 GiB; larger ones are read through <see cref="GetTensorPointer"/>).</summary>
     public ReadOnlySpan<byte> GetTensorBytes(GgufTensorInfo tensor)
     {

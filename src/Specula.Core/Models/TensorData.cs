@@ -7,7 +7,8 @@ namespace Specula.Models;
 /// <summary>Reads model tensors out of a GGUF file with shape and type checks whose errors name the tensor.</summary>
 static unsafe class TensorData
 {
-    /// <summary>A [rows x columns] weight matrix, left in place in the mapping.</summary>
+    /// <summary>A [rows x columns] weight matrix, read in place from the mapping, or from a repacked copy
+    /// whose mapped original is then released (it is not read again by the kernels).</summary>
     public static WeightMatrix Matrix(GgufReader gguf, string name, int columns, int rows)
     {
         var info = gguf.GetTensor(name);
@@ -15,7 +16,9 @@ static unsafe class TensorData
             throw new InvalidDataException($"tensor '{name}' has shape {info.ShapeText}, expected [{columns}, {rows}]");
         if (!VecDotType.IsSupported(info.Type))
             throw new NotSupportedException($"tensor '{name}' has type {info.Type}, which the matrix kernels do not support");
-        return new WeightMatrix(name, info.Type, rows, columns, gguf.GetTensorPointer(info));
+        var matrix = new WeightMatrix(name, info.Type, rows, columns, gguf.GetTensorPointer(info));
+        if (matrix.Tiles != null) gguf.ReleaseTensorPages(info);
+        return matrix;
     }
 
     public static WeightMatrix? OptionalMatrix(GgufReader gguf, string name, int columns, int rows) =>
