@@ -3,13 +3,15 @@ using System.Globalization;
 using System.Text;
 using Specula.Gguf;
 using Specula.Hub;
+using Specula.Kernels;
 using Specula.Models;
 using Specula.Tensors;
 
 namespace Specula.Cli.Commands;
 
 /// <summary><c>specula inspect -m MODEL</c>: prints a GGUF file's header, metadata (long arrays and strings
-/// abbreviated), the model configuration when the architecture is supported, and the tensor table.</summary>
+/// abbreviated), the model configuration when the architecture is supported, the tensor table, and which
+/// matrix kernel runs each weight type on this machine.</summary>
 public static class InspectCommand
 {
     const int ArrayPreview = 6;
@@ -66,6 +68,15 @@ public static class InspectCommand
             total += t.ByteSize;
         }
         output.WriteLine($"  {gguf.Tensors.Count} tensors, {FormatBytes(total)} of weights");
+
+        // How each matrix type present runs here, so a slower path is visible before a run.
+        var matrixTypes = new SortedDictionary<GgmlType, int>();
+        foreach (var t in gguf.Tensors)
+            if (t.Dimensions.Length == 2) matrixTypes[t.Type] = matrixTypes.GetValueOrDefault(t.Type) + 1;
+        output.WriteLine();
+        output.WriteLine($"matrix kernels ({KernelOptions.EffectiveVectorWidth}-bit vectors):");
+        foreach (var (type, count) in matrixTypes)
+            output.WriteLine($"  {TypeName(type),-7} {count,4} tensors: {MatMulKernels.Describe(type)}");
     }
 
     static string TypeName(GgmlType type) => Enum.IsDefined(type) ? type.ToString() : $"#{(uint)type}";

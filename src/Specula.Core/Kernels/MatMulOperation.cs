@@ -172,7 +172,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
-    static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1 or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+    internal static bool HasFusedKernel(GgmlType type) => type is GgmlType.Q4_1 or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
 
     void RunFused(WeightMatrix w, int chunk, QuantizedActivations x, float* output)
     {

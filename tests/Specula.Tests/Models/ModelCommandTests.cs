@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -58,6 +59,10 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Contains("chars)", output); // the long template is cut
         Assert.Contains("model: llama, 1 layers, dim 64", output);
         Assert.Matches(@"token_embd\.weight\s+Q4_0\s+\[64, 151936\]\s+5469696", output);
+        // The matrix-kernel summary names the path of each weight type present, with its tensor count.
+        Assert.Matches(@"matrix kernels \((128|256|512)-bit vectors\):", output);
+        int q4Matrices = Regex.Matches(output, @"^\s+\S+\.weight\s+Q4_0\s+\[\d+, \d+\]", RegexOptions.Multiline).Count;
+        Assert.Matches($@"Q4_0\s+{q4Matrices} tensors: row tiles .*int8 dot products with activations quantized to Q8_0", output);
         Assert.True(output.Length < 20_000, $"inspect printed {output.Length} characters");
     }
 
