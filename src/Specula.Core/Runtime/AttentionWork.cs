@@ -5,15 +5,18 @@ namespace Specula.Runtime;
 /// <summary>
 /// The attention of one layer for a batch, spread over a <see cref="ComputePool"/> (self-scheduled): work items
 /// are (row, key/value head) pairs taken from an atomic counter, each computed by one thread with
-/// <see cref="Attention.Group"/>. When there are few items per thread (a decode step of a model with few
+/// <see cref="Attention.Group"/> (F32 cache) or <see cref="BlockwiseAttention.Group"/> (F16 cache). When there are few items per thread (a decode step of a model with few
 /// key/value heads), each group of query heads is split into equal parts, one item each, so the threads end
 /// together; a head's result is computed the same way however its group is split, so nothing depends on the
 /// thread count. Reused.
 /// </summary>
 sealed class AttentionWork : IParallelWork
 {
-    Attention.Scratch[] _scratch; // one per thread
+    // One per thread, for the cache's type (the other array stays empty).
+    Attention.Scratch[] _scratch = [];
+    BlockwiseAttention.Scratch[] _blockwiseScratch = [];
     readonly int _groupSize, _contextLength;
+    readonly KvCache _cache;
     int _next;
     int _parts, _headsPerPart;
 
@@ -34,25 +37,38 @@ sealed class AttentionWork : IParallelWork
     /// the others, few enough that a key/value row is not reread often.</summary>
     const int ItemsPerThread = 4;
 
-    public AttentionWork(int threadCount, int groupSize, int contextLength)
+    /// <param name="cache">The cache attended to; its type picks the kernel, its head sizes size the scratch.</param>
+    public AttentionWork(int threadCount, int groupSize, int contextLength, KvCache cache)
     {
         _groupSize = groupSize;
         _contextLength = contextLength;
-        _scratch = Allocate(threadCount);
+        _cache = cache;
+        Allocate(threadCount);
     }
 
-    Attention.Scratch[] Allocate(int threadCount)
+    int ScratchCount => _cache.Type == KvCacheType.F16 ? _blockwiseScratch.Length : _scratch.Length;
+
+    void Allocate(int threadCount)
     {
-        var scratch = new Attention.Scratch[threadCount];
-        for (int t = 0; t < threadCount; t++) scratch[t] = new Attention.Scratch(_groupSize, _contextLength);
-        return scratch;
+        if (_cache.Type == KvCacheType.F16)
+        {
+            _blockwiseScratch = new BlockwiseAttention.Scratch[threadCount];
+            for (int t = 0; t < threadCount; t++)
+                _blockwiseScratch[t] = new BlockwiseAttention.Scratch(_groupSize, _cache.KeyLength, _cache.ValueLength);
+        }
+        else
+        {
+            _scratch = new Attention.Scratch[threadCount];
+            for (int t = 0; t < threadCount; t++) _scratch[t] = new Attention.Scratch(_groupSize, _contextLength);
+        }
     }
 
     public void Run(ComputePool pool)
     {
         _next = 0;
         // The shared pool can be reconfigured with more threads after this runner was built.
-        if (pool.ThreadCount > _scratch.Length) _scratch = Allocate(pool.ThreadCount);
+        if (pool.ThreadCount > ScratchCount) Allocate(pool.ThreadCount);
+        if (Cache != _cache) throw new InvalidOperationException("attention work was sized for another KV cache");
         _parts = 1;
         while (pool.ThreadCount > 1 && RowCount * KvHeadCount * _parts < ItemsPerThread * pool.ThreadCount && _parts < GroupSize)
         {
@@ -68,7 +84,7 @@ sealed class AttentionWork : IParallelWork
 
     public void Execute(int threadIndex, int threadCount)
     {
-        var scratch = _scratch[threadIndex];
+        bool blockwise = _cache.Type == KvCacheType.F16;
         int parts = _parts, heads = _headsPerPart;
         int total = RowCount * KvHeadCount * parts;
         for (int item = Interlocked.Increment(ref _next) - 1; item < total; item = Interlocked.Increment(ref _next) - 1)
@@ -77,11 +93,15 @@ sealed class AttentionWork : IParallelWork
             int kvHead = rest / parts, part = rest % parts;
             int firstHead = kvHead * GroupSize + part * heads;
             int r = Rows[i];
-            Attention.Group(
-                Query.AsSpan(r * QueryStride + firstHead * HeadSize, heads * HeadSize), heads, HeadSize, Scale,
-                Cache, RowTable[r], Layer, kvHead, ValueSize,
-                VisiblePrefix[r], ExtraRows.AsSpan(ExtraStart[r], ExtraCount[r]),
-                scratch, Output.AsSpan(i * OutputStride + firstHead * ValueSize, heads * ValueSize));
+            var query = Query.AsSpan(r * QueryStride + firstHead * HeadSize, heads * HeadSize);
+            var extra = ExtraRows.AsSpan(ExtraStart[r], ExtraCount[r]);
+            var output = Output.AsSpan(i * OutputStride + firstHead * ValueSize, heads * ValueSize);
+            if (blockwise)
+                BlockwiseAttention.Group(query, heads, HeadSize, Scale, Cache, RowTable[r], Layer, kvHead, ValueSize,
+                    VisiblePrefix[r], extra, _blockwiseScratch[threadIndex], output);
+            else
+                Attention.Group(query, heads, HeadSize, Scale, Cache, RowTable[r], Layer, kvHead, ValueSize,
+                    VisiblePrefix[r], extra, _scratch[threadIndex], output);
         }
     }
 }

@@ -2,12 +2,25 @@ using System.Numerics;
 
 namespace Specula.Runtime;
 
+/// <summary>How the KV cache stores keys and values.</summary>
+public enum KvCacheType
+{
+    /// <summary>float32; attention is llama.cpp's (non-flash) arithmetic to the bit (<see cref="Attention"/>).</summary>
+    F32,
+    /// <summary>IEEE half, rounded to nearest even when written (llama.cpp's default cache type): half the
+    /// memory and half the bytes read per attended row; attention is blockwise with an online softmax
+    /// (<see cref="BlockwiseAttention"/>).</summary>
+    F16,
+}
+
 /// <summary>
-/// Keys and values of every layer for many sequences, stored in fixed-size blocks of rows (float32). Inside
-/// a block the layout is head-major: keys [key/value head][row][head size], so attention reads each head's
-/// key rows of a block as one contiguous run; values transposed, [key/value head][value dimension][row], so
-/// the weighted sum over rows runs along 16 consecutive rows per dimension (ggml's lane layout, see
-/// <see cref="Attention"/>). Blocks hold whole units of <see cref="AttentionLanes"/> rows. Each
+/// Keys and values of every layer for many sequences, stored in fixed-size blocks of rows, as float32 or as
+/// half (<see cref="Type"/>). Inside a block the layout is head-major: keys [key/value head][row][head size],
+/// so attention reads each head's key rows of a block as one contiguous run. Float32 values are transposed,
+/// [key/value head][value dimension][row], so the weighted sum over rows runs along 16 consecutive rows per
+/// dimension (ggml's lane layout, see <see cref="Attention"/>); half values are stored like the keys,
+/// [key/value head][row][value dimension], the layout the blockwise kernel accumulates a row at a time from
+/// (<see cref="BlockwiseAttention"/>). Blocks hold whole units of <see cref="AttentionLanes"/> rows. Each
 /// sequence has a <see cref="KvBlockTable"/> mapping its rows to blocks; blocks are reference-counted so
 /// <see cref="Fork"/> shares a prefix without copying, and a shared block is copied only when a sequence
 /// writes into it (copy-on-write: in practice the last, partially filled block).
@@ -19,14 +32,18 @@ public sealed class KvCache
     /// <summary>Rows the attention kernel treats as one unit (ggml's 16 lanes); a block holds whole units.</summary>
     public const int AttentionLanes = 16;
 
-    readonly float[][] _keys;    // per layer: BlockCount blocks of [KvHeadCount][BlockSize][KeyLength]
-    readonly float[][] _values;  // per layer: BlockCount blocks of [KvHeadCount][ValueLength][BlockSize]
+    // F32: per layer, BlockCount blocks of keys [KvHeadCount][BlockSize][KeyLength] and values
+    // [KvHeadCount][ValueLength][BlockSize]. F16 (half bits): keys as for F32, values [KvHeadCount][BlockSize][ValueLength].
+    // Only the arrays of the cache's type exist.
+    readonly float[][] _keys = [], _values = [];
+    readonly ushort[][] _halfKeys = [], _halfValues = [];
     readonly int[] _refCounts;
     readonly int[] _freeBlocks;
     int _freeCount;
     readonly KvBlockTable?[] _sequences;
     readonly int _blockShift;
 
+    public KvCacheType Type { get; }
     public int LayerCount { get; }
     public int BlockSize { get; }
     public int BlockCount { get; }
@@ -44,8 +61,9 @@ public sealed class KvCache
     public int FreeBlockCount => _freeCount;
 
     public KvCache(int layerCount, int kvHeadCount, int keyLength, int valueLength, int capacityTokens, int maxSequenceLength,
-        int maxSequences = 64, int blockSize = DefaultBlockSize)
+        int maxSequences = 64, int blockSize = DefaultBlockSize, KvCacheType type = KvCacheType.F32)
     {
+        if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new ArgumentException($"unknown KV cache type {type}");
         if (layerCount <= 0 || kvHeadCount <= 0 || keyLength <= 0 || valueLength <= 0)
             throw new ArgumentException("KV cache needs positive layer count, head count and head sizes");
         if (blockSize < AttentionLanes || !BitOperations.IsPow2(blockSize))
@@ -54,6 +72,7 @@ public sealed class KvCache
         if (maxSequenceLength <= 0) throw new ArgumentException($"maximum sequence length must be positive, got {maxSequenceLength}");
         if (maxSequences <= 0) throw new ArgumentException($"maximum sequence count must be positive, got {maxSequences}");
 
+        Type = type;
         LayerCount = layerCount;
         BlockSize = blockSize;
         _blockShift = BitOperations.Log2((uint)blockSize);
@@ -67,12 +86,25 @@ public sealed class KvCache
         long rows = (long)BlockCount * blockSize;
         if (rows * Math.Max(KeyDimension, ValueDimension) > Array.MaxLength)
             throw new ArgumentException($"KV cache of {rows} tokens x {Math.Max(KeyDimension, ValueDimension)} floats per layer is too large for one array; lower the capacity");
-        _keys = new float[layerCount][];
-        _values = new float[layerCount][];
-        for (int l = 0; l < layerCount; l++)
+        if (type == KvCacheType.F16)
         {
-            _keys[l] = new float[rows * KeyDimension];
-            _values[l] = new float[rows * ValueDimension];
+            _halfKeys = new ushort[layerCount][];
+            _halfValues = new ushort[layerCount][];
+            for (int l = 0; l < layerCount; l++)
+            {
+                _halfKeys[l] = new ushort[rows * KeyDimension];
+                _halfValues[l] = new ushort[rows * ValueDimension];
+            }
+        }
+        else
+        {
+            _keys = new float[layerCount][];
+            _values = new float[layerCount][];
+            for (int l = 0; l < layerCount; l++)
+            {
+                _keys[l] = new float[rows * KeyDimension];
+                _values[l] = new float[rows * ValueDimension];
+            }
         }
         _refCounts = new int[BlockCount];
         _freeBlocks = new int[BlockCount];
@@ -154,6 +186,16 @@ public sealed class KvCache
             int destination = fromRow + i, source = keptRows[i];
             if (destination == source) continue;
             MakeBlockWritable(table, destination >> _blockShift);
+            if (Type == KvCacheType.F16)
+            {
+                for (int l = 0; l < LayerCount; l++)
+                    for (int h = 0; h < KvHeadCount; h++)
+                    {
+                        Array.Copy(_halfKeys[l], KeyIndex(table, source, h), _halfKeys[l], KeyIndex(table, destination, h), KeyLength);
+                        Array.Copy(_halfValues[l], HalfValueIndex(table, source, h), _halfValues[l], HalfValueIndex(table, destination, h), ValueLength);
+                    }
+                continue;
+            }
             for (int l = 0; l < LayerCount; l++)
                 for (int h = 0; h < KvHeadCount; h++)
                 {
@@ -199,6 +241,10 @@ public sealed class KvCache
 
     internal float[] Keys(int layer) => _keys[layer];
     internal float[] Values(int layer) => _values[layer];
+    /// <summary>A layer's keys as half bits (F16 cache), laid out as <see cref="Keys"/>.</summary>
+    internal ushort[] HalfKeys(int layer) => _halfKeys[layer];
+    /// <summary>A layer's values as half bits (F16 cache), row-major: see <see cref="HalfValueIndex"/>.</summary>
+    internal ushort[] HalfValues(int layer) => _halfValues[layer];
 
     /// <summary>Index in a layer's key array of head <paramref name="kvHead"/> of a sequence row.</summary>
     internal long KeyIndex(KvBlockTable table, int row, int kvHead) =>
@@ -209,9 +255,26 @@ public sealed class KvCache
     internal long ValueIndex(KvBlockTable table, int row, int kvHead) =>
         (((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) * ValueLength << _blockShift) + (row & (BlockSize - 1));
 
-    /// <summary>Stores a row's keys and values (all heads, head after head) for one layer.</summary>
+    /// <summary>Index in a layer's half value array (F16 cache) of head <paramref name="kvHead"/> of a sequence
+    /// row: its <see cref="ValueLength"/> values are consecutive.</summary>
+    internal long HalfValueIndex(KvBlockTable table, int row, int kvHead) =>
+        ((((long)table.Blocks[row >> _blockShift] * KvHeadCount + kvHead) << _blockShift) + (row & (BlockSize - 1))) * ValueLength;
+
+    /// <summary>Stores a row's keys and values (all heads, head after head) for one layer; an F16 cache rounds
+    /// each to the nearest half (ties to even).</summary>
     internal void WriteRow(int layer, KvBlockTable table, int row, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
     {
+        if (Type == KvCacheType.F16)
+        {
+            var halfKeys = _halfKeys[layer];
+            var halfValues = _halfValues[layer];
+            for (int h = 0; h < KvHeadCount; h++)
+            {
+                RoundToHalf(key.Slice(h * KeyLength, KeyLength), halfKeys.AsSpan((int)KeyIndex(table, row, h), KeyLength));
+                RoundToHalf(value.Slice(h * ValueLength, ValueLength), halfValues.AsSpan((int)HalfValueIndex(table, row, h), ValueLength));
+            }
+            return;
+        }
         var keys = _keys[layer];
         var values = _values[layer];
         for (int h = 0; h < KvHeadCount; h++)
@@ -221,6 +284,11 @@ public sealed class KvCache
             long column = ValueIndex(table, row, h);
             for (int d = 0; d < source.Length; d++) values[column + (long)d * BlockSize] = source[d];
         }
+    }
+
+    static void RoundToHalf(ReadOnlySpan<float> source, Span<ushort> destination)
+    {
+        for (int i = 0; i < source.Length; i++) destination[i] = BitConverter.HalfToUInt16Bits((Half)source[i]);
     }
 
     /// <summary>Free blocks needed to grow a sequence to <paramref name="newLength"/> rows.</summary>
@@ -251,10 +319,15 @@ public sealed class KvCache
         if (_refCounts[block] == 1) return;
         int copy = Allocate();
         long from = (long)block * BlockSize, to = (long)copy * BlockSize;
-        for (int l = 0; l < LayerCount; l++)
+        for (int l = 0; l < _keys.Length; l++)
         {
             Array.Copy(_keys[l], from * KeyDimension, _keys[l], to * KeyDimension, (long)BlockSize * KeyDimension);
             Array.Copy(_values[l], from * ValueDimension, _values[l], to * ValueDimension, (long)BlockSize * ValueDimension);
+        }
+        for (int l = 0; l < _halfKeys.Length; l++)
+        {
+            Array.Copy(_halfKeys[l], from * KeyDimension, _halfKeys[l], to * KeyDimension, (long)BlockSize * KeyDimension);
+            Array.Copy(_halfValues[l], from * ValueDimension, _halfValues[l], to * ValueDimension, (long)BlockSize * ValueDimension);
         }
         _refCounts[block]--;
         table.Blocks[index] = copy;

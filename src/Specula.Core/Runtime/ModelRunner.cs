@@ -55,7 +55,7 @@ public sealed class ModelRunner
         MaxLogitRows = options.MaxLogitRows > 0 ? options.MaxLogitRows : Math.Min(MaxBatchTokens, 64);
         int kvTokens = options.KvCacheTokens > 0 ? options.KvCacheTokens : ContextLength;
         Cache = new KvCache(_c.LayerCount, _c.KvHeadCount, _c.KeyLength, _c.ValueLength, kvTokens, ContextLength,
-            options.MaxSequences, options.KvBlockSize);
+            options.MaxSequences, options.KvBlockSize, options.KvCacheType);
 
         int n = MaxBatchTokens;
         _residual = new float[n * _c.EmbeddingLength];
@@ -85,7 +85,7 @@ public sealed class ModelRunner
         _allRows = new int[n];
         for (int i = 0; i < n; i++) _allRows[i] = i;
         _logitRows = new int[n];
-        _attentionWork = new AttentionWork(ComputePool.Shared.ThreadCount, _c.HeadCount / _c.KvHeadCount, ContextLength);
+        _attentionWork = new AttentionWork(ComputePool.Shared.ThreadCount, _c.HeadCount / _c.KvHeadCount, ContextLength, Cache);
         _rowSteps = new RowSteps(this);
     }
 

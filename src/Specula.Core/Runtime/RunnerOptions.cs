@@ -3,7 +3,7 @@ namespace Specula.Runtime;
 /// <summary>Sizes a <see cref="ModelRunner"/>: its scratch buffers and KV cache are allocated once from these.</summary>
 public sealed record RunnerOptions
 {
-    /// <summary>Default context when the model's own is longer: the KV cache is float32 and sized for it.</summary>
+    /// <summary>Default context when the model's own is longer: the KV cache is sized for it.</summary>
     public const int DefaultContextLength = 4096;
 
     /// <summary>Longest sequence (tokens); 0 = the model's context length, capped at <see cref="DefaultContextLength"/>.</summary>
@@ -18,4 +18,7 @@ public sealed record RunnerOptions
     /// 0 = the context length.</summary>
     public int KvCacheTokens { get; init; }
     public int KvBlockSize { get; init; } = KvCache.DefaultBlockSize;
+    /// <summary>How the KV cache stores keys and values: float32 (llama.cpp's non-flash attention to the bit) or
+    /// half (half the memory; blockwise online-softmax attention).</summary>
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F32;
 }
