@@ -48,10 +48,12 @@ public class RunnerErrorTests(StoriesModelFixture fixture) : IClassFixture<Stori
         Assert.Throws<ArgumentException>(() => runner.Forward(batch)); // empty
     }
 
-    [Fact]
-    public void ADecodeStepAllocatesNothing()
+    [Theory]
+    [InlineData(KvCacheType.F32)]
+    [InlineData(KvCacheType.F16)]
+    public void ADecodeStepAllocatesNothing(KvCacheType kvType)
     {
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int seq = runner.Cache.CreateSequence();
         runner.Prefill(seq, [1, 2, 3]);
         var batch = new ForwardBatch(4);

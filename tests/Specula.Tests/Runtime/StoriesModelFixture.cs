@@ -8,7 +8,8 @@ public sealed class StoriesModelFixture : IDisposable
 {
     public TransformerModel Model { get; } = TransformerModel.Load(TestPaths.Shared("models/stories260K.gguf"));
 
-    public ModelRunner NewRunner(int maxBatch = 64, int maxLogitRows = 64, int kvTokens = 0, int maxSequences = 16) =>
+    public ModelRunner NewRunner(int maxBatch = 64, int maxLogitRows = 64, int kvTokens = 0, int maxSequences = 16,
+        KvCacheType kvType = KvCacheType.F32) =>
         new(Model, new RunnerOptions
         {
             ContextLength = 256,
@@ -16,6 +17,7 @@ public sealed class StoriesModelFixture : IDisposable
             MaxLogitRows = maxLogitRows,
             KvCacheTokens = kvTokens,
             MaxSequences = maxSequences,
+            KvCacheType = kvType,
         });
 
     public void Dispose() => Model.Dispose();

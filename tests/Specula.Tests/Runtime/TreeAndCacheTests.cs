@@ -4,28 +4,30 @@ using Xunit;
 namespace Specula.Tests.Runtime;
 
 /// <summary>Token trees, fork, truncate and compact: each must give exactly the logits of the equivalent
-/// plain chain (bit for bit).</summary>
+/// plain chain (bit for bit), with an F32 and with an F16 KV cache.</summary>
 public class TreeAndCacheTests(StoriesModelFixture fixture) : IClassFixture<StoriesModelFixture>
 {
     // 18 tokens: the prefix ends inside the second 16-token block, so forks share a partial block.
     static readonly int[] Prefix = [1, 300, 400, 500, 260, 270, 280, 290, 17, 99, 451, 3, 77, 312, 205, 64, 128, 400];
 
     /// <summary>Logits after prefix + path, computed as a plain chain in a fresh runner.</summary>
-    float[] ChainLogits(IReadOnlyList<int> path)
+    float[] ChainLogits(IReadOnlyList<int> path, KvCacheType kvType)
     {
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int seq = runner.Cache.CreateSequence();
         return runner.Prefill(seq, Prefix.Concat(path).ToArray()).ToArray();
     }
 
-    [Fact]
-    public void TreeBatchGivesEachNodeTheLogitsOfItsPathAlone()
+    [Theory]
+    [InlineData(KvCacheType.F32)]
+    [InlineData(KvCacheType.F16)]
+    public void TreeBatchGivesEachNodeTheLogitsOfItsPathAlone(KvCacheType kvType)
     {
         // Tree (local index: token, parent):
         //   0:10 (-1)   1:11 (0)   2:12 (0)   3:13 (1)   4:14 (-1)   5:15 (2)   6:16 (3)
         int[] tokens = [10, 11, 12, 13, 14, 15, 16];
         int[] parents = [-1, 0, 0, 1, -1, 2, 3];
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int seq = runner.Cache.CreateSequence();
         runner.Prefill(seq, Prefix);
 
@@ -42,16 +44,18 @@ public class TreeAndCacheTests(StoriesModelFixture fixture) : IClassFixture<Stor
         {
             var path = new List<int>();
             for (int node = i; node >= 0; node = parents[node]) path.Insert(0, tokens[node]);
-            Assert.Equal(ChainLogits(path), runner.Logits(i).ToArray());
+            Assert.Equal(ChainLogits(path, kvType), runner.Logits(i).ToArray());
         }
     }
 
-    [Fact]
-    public void CompactKeepsExactlyTheAcceptedPath()
+    [Theory]
+    [InlineData(KvCacheType.F32)]
+    [InlineData(KvCacheType.F16)]
+    public void CompactKeepsExactlyTheAcceptedPath(KvCacheType kvType)
     {
         int[] tokens = [10, 11, 12, 13, 14, 15, 16];
         int[] parents = [-1, 0, 0, 1, -1, 2, 3];
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int seq = runner.Cache.CreateSequence();
         runner.Prefill(seq, Prefix);
         var batch = new ForwardBatch(16);
@@ -69,13 +73,15 @@ public class TreeAndCacheTests(StoriesModelFixture fixture) : IClassFixture<Stor
         Assert.Equal(Prefix.Length + 3, runner.Cache.Length(seq));
 
         var after = runner.Decode(seq, 42).ToArray();
-        Assert.Equal(ChainLogits([10, 12, 15, 42]), after);
+        Assert.Equal(ChainLogits([10, 12, 15, 42], kvType), after);
     }
 
-    [Fact]
-    public void TruncateThenContinueEqualsNeverHavingDecodedTheRemovedTokens()
+    [Theory]
+    [InlineData(KvCacheType.F32)]
+    [InlineData(KvCacheType.F16)]
+    public void TruncateThenContinueEqualsNeverHavingDecodedTheRemovedTokens(KvCacheType kvType)
     {
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int seq = runner.Cache.CreateSequence();
         runner.Prefill(seq, Prefix);
         runner.ForwardAll(seq, [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]); // 34 rows: a third block
@@ -83,13 +89,15 @@ public class TreeAndCacheTests(StoriesModelFixture fixture) : IClassFixture<Stor
         runner.Cache.Truncate(seq, Prefix.Length + 2);
         Assert.True(runner.Cache.FreeBlockCount > freeBefore, "truncating past a block boundary releases the block");
         var continued = runner.Decode(seq, 99).ToArray();
-        Assert.Equal(ChainLogits([5, 6, 99]), continued);
+        Assert.Equal(ChainLogits([5, 6, 99], kvType), continued);
     }
 
-    [Fact]
-    public void TwoForkedSequencesEqualTwoIndependentOnes()
+    [Theory]
+    [InlineData(KvCacheType.F32)]
+    [InlineData(KvCacheType.F16)]
+    public void TwoForkedSequencesEqualTwoIndependentOnes(KvCacheType kvType)
     {
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int a = runner.Cache.CreateSequence();
         runner.Prefill(a, Prefix);
         int freeBeforeFork = runner.Cache.FreeBlockCount;
@@ -108,10 +116,10 @@ public class TreeAndCacheTests(StoriesModelFixture fixture) : IClassFixture<Stor
         var a2 = runner.Decode(a, 21).ToArray();
         var b2 = runner.Decode(b, 31).ToArray();
 
-        Assert.Equal(ChainLogits([20]), a1);
-        Assert.Equal(ChainLogits([30]), b1);
-        Assert.Equal(ChainLogits([20, 21]), a2);
-        Assert.Equal(ChainLogits([30, 31]), b2);
+        Assert.Equal(ChainLogits([20], kvType), a1);
+        Assert.Equal(ChainLogits([30], kvType), b1);
+        Assert.Equal(ChainLogits([20, 21], kvType), a2);
+        Assert.Equal(ChainLogits([30, 31], kvType), b2);
         // Only the last, partial block was copied on write; full blocks stay shared.
         Assert.Equal(2, runner.Cache.ReferenceCount(runner.Cache.Table(a).Block(0)));
         Assert.Equal(runner.Cache.Table(a).Block(0), runner.Cache.Table(b).Block(0));
@@ -122,15 +130,17 @@ public class TreeAndCacheTests(StoriesModelFixture fixture) : IClassFixture<Stor
         Assert.Equal(runner.Cache.BlockCount, runner.Cache.FreeBlockCount);
     }
 
-    [Fact]
-    public void ForkThenTruncateOfOneSequenceLeavesTheOtherIntact()
+    [Theory]
+    [InlineData(KvCacheType.F32)]
+    [InlineData(KvCacheType.F16)]
+    public void ForkThenTruncateOfOneSequenceLeavesTheOtherIntact(KvCacheType kvType)
     {
-        var runner = fixture.NewRunner();
+        var runner = fixture.NewRunner(kvType: kvType);
         int a = runner.Cache.CreateSequence();
         runner.Prefill(a, Prefix);
         int b = runner.Cache.Fork(a);
         runner.Cache.Truncate(b, 5);
         runner.ForwardAll(b, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]); // rewrites rows 5..19 of b only
-        Assert.Equal(ChainLogits([44]), runner.Decode(a, 44).ToArray());
+        Assert.Equal(ChainLogits([44], kvType), runner.Decode(a, 44).ToArray());
     }
 }
