@@ -5,8 +5,8 @@ using LLama.Native;
 namespace Specula.Tests.Reference;
 
 /// <summary>
-/// llama.cpp (through LLamaSharp) as an exact reference: F32 KV cache, flash attention off, one thread
-/// per call so results do not depend on the machine. Used only by tests.
+/// llama.cpp (through LLamaSharp) as an exact reference: F32 KV cache (or another cache type when asked),
+/// flash attention off, one thread per call so results do not depend on the machine. Used only by tests.
 /// </summary>
 public sealed class LlamaCppReference : IDisposable
 {
@@ -16,7 +16,7 @@ public sealed class LlamaCppReference : IDisposable
     readonly LLamaWeights _weights;
     readonly ModelParams _params;
 
-    public LlamaCppReference(string ggufPath, uint contextSize = 512)
+    public LlamaCppReference(string ggufPath, uint contextSize = 512, GGMLType kvCacheType = GGMLType.GGML_TYPE_F32)
     {
         EnsureInitialized();
         _params = new ModelParams(ggufPath)
@@ -26,8 +26,8 @@ public sealed class LlamaCppReference : IDisposable
             UBatchSize = contextSize,
             Threads = 1,
             BatchThreads = 1,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
+            TypeK = kvCacheType,
+            TypeV = kvCacheType,
             FlashAttention = false,
             GpuLayerCount = 0,
         };
