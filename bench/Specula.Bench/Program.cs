@@ -4,14 +4,15 @@ using Specula.Bench;
 using Specula.Cli.Commands;
 using Specula.Kernels;
 
-// specula-bench (-m MODEL | --synthetic PRESET[:TYPE]) [-p 128] [-n 64] [--threads N] [--reps R] [--json]
+// specula-bench (-m MODEL | --synthetic PRESET[:TYPE]) [-p 128] [-n 64] [--threads N] [--reps R] [--kv-type f32|f16] [--json]
 // Runs Specula and llama.cpp on the same GGUF, same threads and same prompt ids, alternating A/B runs after
-// one warm-up each, and prints both medians and the ratio Specula / llama.cpp.
+// one warm-up each, and prints both medians and the ratio Specula / llama.cpp. --kv-type sets Specula's KV cache;
+// llama.cpp keeps its default (f16).
 var options = Arguments.Parse(args);
 string path = options.Model ?? BenchPreset.Parse(options.Synthetic!, null).Let(
     pt => pt.Preset.EnsureFile(pt.Type, BenchPreset.DefaultCacheDirectory, options.Json ? TextWriter.Null : Console.Out));
 
-using var specula = new SpeculaEngine(path, options.Threads, options.PromptTokens, options.GenTokens);
+using var specula = new SpeculaEngine(path, options.Threads, options.PromptTokens, options.GenTokens, options.KvType);
 double bandwidth = MemoryBandwidth.Measure(ComputePool.Shared);
 using var llama = new LlamaCppEngine(path, options.Threads, options.PromptTokens, options.GenTokens);
 var prompt = SpeculaBenchmark.PromptIds(options.PromptTokens, specula.VocabularySize);
@@ -35,7 +36,7 @@ if (options.Json)
     Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["model"] = model, ["threads"] = options.Threads, ["prompt_tokens"] = options.PromptTokens,
-        ["gen_tokens"] = options.GenTokens, ["reps"] = options.Repetitions,
+        ["gen_tokens"] = options.GenTokens, ["reps"] = options.Repetitions, ["specula_kv_type"] = KvTypeOption.Name(options.KvType),
         ["specula_prefill_tok_s"] = Math.Round(sPrefill, 2), ["specula_decode_tok_s"] = Math.Round(sDecode, 2),
         ["llamacpp_prefill_tok_s"] = Math.Round(lPrefill, 2), ["llamacpp_decode_tok_s"] = Math.Round(lDecode, 2),
         ["prefill_ratio"] = Math.Round(sPrefill / lPrefill, 3), ["decode_ratio"] = Math.Round(sDecode / lDecode, 3),
@@ -46,7 +47,7 @@ if (options.Json)
 else
 {
     var c = CultureInfo.InvariantCulture;
-    Console.WriteLine(string.Create(c, $"{model}: {options.Threads} threads, prompt {options.PromptTokens}, generate {options.GenTokens}, {options.Repetitions} alternating runs (medians)"));
+    Console.WriteLine(string.Create(c, $"{model}: {options.Threads} threads, prompt {options.PromptTokens}, generate {options.GenTokens}, Specula KV cache {KvTypeOption.Name(options.KvType)}, {options.Repetitions} alternating runs (medians)"));
     Console.WriteLine(string.Create(c, $"            {"Specula",10} {"llama.cpp",10} {"ratio",7}"));
     Console.WriteLine(string.Create(c, $"prefill     {sPrefill,10:F1} {lPrefill,10:F1} {sPrefill / lPrefill,7:F2}   tok/s"));
     Console.WriteLine(string.Create(c, $"decode      {sDecode,10:F1} {lDecode,10:F1} {sDecode / lDecode,7:F2}   tok/s"));
@@ -59,13 +60,15 @@ static class Functional
     public static TResult Let<T, TResult>(this T value, Func<T, TResult> f) => f(value);
 }
 
-sealed record Arguments(string? Model, string? Synthetic, int PromptTokens, int GenTokens, int Threads, int Repetitions, bool Json)
+sealed record Arguments(string? Model, string? Synthetic, int PromptTokens, int GenTokens, int Threads, int Repetitions, bool Json,
+    Specula.Runtime.KvCacheType KvType)
 {
     public static Arguments Parse(string[] args)
     {
         string? model = null, synthetic = null;
         int p = 128, n = 64, threads = Environment.ProcessorCount, reps = 5;
         bool json = false;
+        var kvType = Specula.Runtime.KvCacheType.F32;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -79,10 +82,11 @@ sealed record Arguments(string? Model, string? Synthetic, int PromptTokens, int 
                 case "-t" or "--threads": threads = NextInt(); break;
                 case "-r" or "--reps": reps = NextInt(); break;
                 case "--json": json = true; break;
+                case "--kv-type": kvType = KvTypeOption.Parse(Next()); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
         if ((model == null) == (synthetic == null)) throw new ArgumentException("give exactly one of -m MODEL or --synthetic PRESET[:TYPE]");
-        return new Arguments(model, synthetic, p, n, threads, reps, json);
+        return new Arguments(model, synthetic, p, n, threads, reps, json, kvType);
     }
 }

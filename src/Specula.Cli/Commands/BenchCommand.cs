@@ -8,7 +8,7 @@ namespace Specula.Cli.Commands;
 
 /// <summary>
 /// <c>specula bench (-m MODEL | --synthetic PRESET[:TYPE]) [-p 128] [-n 64] [--threads N] [--reps R]
-/// [--type TYPE] [--json]</c>: prefill and decode tokens per second (medians after a warm-up), the machine's
+/// [--type TYPE] [--kv-type f32|f16] [--json]</c>: prefill and decode tokens per second (medians after a warm-up), the machine's
 /// read bandwidth and decode as a share of the bandwidth bound.
 /// </summary>
 public static class BenchCommand
@@ -26,10 +26,11 @@ public static class BenchCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Compute threads (default: processor count)", DefaultValueFactory = _ => ComputePool.DefaultThreadCount };
         var reps = new Option<int>("--reps", "-r") { Description = "Timed repetitions (median reported)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var kvType = KvTypeOption.Create();
 
         var command = new Command("bench", "Measure prefill and decode speed on a model or a synthetic model.")
         {
-            model, synthetic, type, prompt, gen, threads, reps, json,
+            model, synthetic, type, prompt, gen, threads, reps, kvType, json,
         };
         command.SetAction(parse =>
         {
@@ -38,6 +39,7 @@ public static class BenchCommand
             string? preset = parse.GetValue(synthetic);
             string? typeText = parse.GetValue(type);
             if ((modelPath == null) == (preset == null)) throw new CliException("give exactly one of -m MODEL or --synthetic PRESET[:TYPE]");
+            var kvCacheType = KvTypeOption.Parse(parse.GetValue(kvType));
             int threadCount = parse.GetValue(threads);
             if (threadCount < 1 || threadCount > 1024) throw new CliException($"--threads must be between 1 and 1024, got {threadCount}");
 
@@ -51,7 +53,7 @@ public static class BenchCommand
 
             ComputePool.ConfigureShared(threadCount);
             double bandwidth = MemoryBandwidth.Measure(ComputePool.Shared);
-            var result = SpeculaBenchmark.Run(modelPath!, threadCount, parse.GetValue(prompt), parse.GetValue(gen), parse.GetValue(reps), bandwidth);
+            var result = SpeculaBenchmark.Run(modelPath!, threadCount, parse.GetValue(prompt), parse.GetValue(gen), parse.GetValue(reps), bandwidth, kvCacheType);
             if (parse.GetValue(json)) output.WriteLine(ToJson(result));
             else WriteTable(result, output);
             return 0;
@@ -63,6 +65,7 @@ public static class BenchCommand
     {
         ["model"] = r.Model,
         ["threads"] = r.Threads,
+        ["kv_type"] = KvTypeOption.Name(r.KvCacheType),
         ["prompt_tokens"] = r.PromptTokens,
         ["gen_tokens"] = r.GenTokens,
         ["reps"] = r.Repetitions,
@@ -84,7 +87,7 @@ public static class BenchCommand
     {
         var c = CultureInfo.InvariantCulture;
         o.WriteLine(string.Create(c, $"model      {r.Model} ({r.FileBytes / 1e6:F0} MB, loaded in {r.LoadSeconds:F2} s, resident {r.ResidentBytes / 1e6:F0} MB)"));
-        o.WriteLine(string.Create(c, $"threads    {r.Threads}   vector width {KernelOptions.EffectiveVectorWidth} bits   reps {r.Repetitions} (median)"));
+        o.WriteLine(string.Create(c, $"threads    {r.Threads}   vector width {KernelOptions.EffectiveVectorWidth} bits   KV cache {KvTypeOption.Name(r.KvCacheType)}   reps {r.Repetitions} (median)"));
         o.WriteLine(string.Create(c, $"prefill    {r.PrefillTokensPerSecond,9:F1} tok/s   ({r.PromptTokens} tokens in one batch)"));
         o.WriteLine(string.Create(c, $"decode     {r.DecodeTokensPerSecond,9:F1} tok/s   ({r.GenTokens} tokens, {r.DecodePercentOfBound:F0}% of the bandwidth bound {r.DecodeBoundTokensPerSecond:F1} tok/s)"));
         o.WriteLine(string.Create(c, $"bandwidth  {r.BandwidthBytesPerSecond / 1e9,9:F1} GB/s read   ({r.BytesPerDecodedToken / 1e6:F0} MB streamed per decoded token)"));

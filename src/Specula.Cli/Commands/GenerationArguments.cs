@@ -59,6 +59,7 @@ sealed class GenerationArguments
         Description = "Stop when the text contains this string (repeatable); the stop string is not printed",
         AllowMultipleArgumentsPerToken = false,
     };
+    public Option<string> KvType { get; } = KvTypeOption.Create();
     public Option<bool> VerbosePrompt { get; } = new("--verbose-prompt") { Description = "Print the prompt's token ids to stderr (chat: after each answer, with how many came from the KV cache)" };
 
     public void AddTo(Command command)
@@ -66,7 +67,7 @@ sealed class GenerationArguments
         foreach (var option in new Option[]
                  {
                      Model, ContextSize, MaxTokens, Temperature, TopK, TopP, MinP, RepeatPenalty, RepeatLastN,
-                     PresencePenalty, FrequencyPenalty, Seed, Stop, VerbosePrompt,
+                     PresencePenalty, FrequencyPenalty, Seed, Stop, KvType, VerbosePrompt,
                  })
             command.Options.Add(option);
     }
@@ -97,7 +98,11 @@ sealed class GenerationArguments
     {
         int context = parse.GetValue(ContextSize);
         if (context < 0) throw new CliException($"--ctx-size must be 0 (the model's) or a positive number of tokens, got {context}");
-        return new RunnerOptions { ContextLength = context > 0 ? context : defaultContext, MaxSequences = 1, MaxLogitRows = 1 };
+        return new RunnerOptions
+        {
+            ContextLength = context > 0 ? context : defaultContext, MaxSequences = 1, MaxLogitRows = 1,
+            KvCacheType = KvTypeOption.Parse(parse.GetValue(KvType)),
+        };
     }
 
     /// <summary>The -m argument, or the default model when it was left out.</summary>

@@ -10,7 +10,8 @@ public sealed record BenchResult(
     string Model, int Threads, int PromptTokens, int GenTokens, int Repetitions,
     double PrefillTokensPerSecond, double DecodeTokensPerSecond,
     IReadOnlyList<double> PrefillRuns, IReadOnlyList<double> DecodeRuns,
-    double LoadSeconds, long BytesPerDecodedToken, double BandwidthBytesPerSecond, long ResidentBytes, long FileBytes)
+    double LoadSeconds, long BytesPerDecodedToken, double BandwidthBytesPerSecond, long ResidentBytes, long FileBytes,
+    KvCacheType KvCacheType = KvCacheType.F32)
 {
     /// <summary>Decode speed if every weight byte (and the KV cache read) streamed at the measured bandwidth.</summary>
     public double DecodeBoundTokensPerSecond => BandwidthBytesPerSecond / BytesPerDecodedToken;
@@ -28,7 +29,9 @@ public sealed class SpeculaEngine : IDisposable
     public int VocabularySize => _runner.VocabularySize;
     public long BytesPerDecodedToken { get; }
 
-    public SpeculaEngine(string path, int threads, int promptTokens, int genTokens)
+    public KvCacheType KvCacheType { get; }
+
+    public SpeculaEngine(string path, int threads, int promptTokens, int genTokens, KvCacheType kvCacheType = KvCacheType.F32)
     {
         if (promptTokens < 1) throw new CliException("the prompt needs at least one token (-p)");
         if (genTokens < 1) throw new CliException("generate at least one token (-n)");
@@ -40,9 +43,11 @@ public sealed class SpeculaEngine : IDisposable
             ContextLength = promptTokens + genTokens + 1,
             MaxBatchTokens = promptTokens,
             MaxSequences = 2,
+            KvCacheType = kvCacheType,
         });
+        KvCacheType = kvCacheType;
         LoadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        BytesPerDecodedToken = SpeculaBenchmark.BytesPerDecodedToken(_model, promptTokens + genTokens / 2);
+        BytesPerDecodedToken = SpeculaBenchmark.BytesPerDecodedToken(_model, promptTokens + genTokens / 2, kvCacheType);
     }
 
     /// <returns>Prefill and decode tokens per second of one run.</returns>
@@ -83,10 +88,11 @@ public static class SpeculaBenchmark
         return ids;
     }
 
-    public static BenchResult Run(string path, int threads, int promptTokens, int genTokens, int repetitions, double bandwidth)
+    public static BenchResult Run(string path, int threads, int promptTokens, int genTokens, int repetitions, double bandwidth,
+        KvCacheType kvCacheType = KvCacheType.F32)
     {
         if (repetitions < 1) throw new CliException("at least one repetition (--reps)");
-        using var engine = new SpeculaEngine(path, threads, promptTokens, genTokens);
+        using var engine = new SpeculaEngine(path, threads, promptTokens, genTokens, kvCacheType);
         var prompt = PromptIds(promptTokens, engine.VocabularySize);
         engine.RunOnce(prompt, genTokens); // warm-up
         var prefill = new List<double>();
@@ -101,19 +107,20 @@ public static class SpeculaBenchmark
             Path.GetFileNameWithoutExtension(path), threads, promptTokens, genTokens, repetitions,
             Median(prefill), Median(decode), prefill, decode, engine.LoadSeconds,
             engine.BytesPerDecodedToken, bandwidth,
-            Process.GetCurrentProcess().WorkingSet64, new FileInfo(path).Length);
+            Process.GetCurrentProcess().WorkingSet64, new FileInfo(path).Length, kvCacheType);
     }
 
     /// <summary>Weight bytes every decode step reads (each matrix once) plus the KV cache rows attention
-    /// reads at the average context length (float32 keys and values).</summary>
-    public static long BytesPerDecodedToken(TransformerModel model, int averageContext)
+    /// reads at the average context length (keys and values of the cache's type).</summary>
+    public static long BytesPerDecodedToken(TransformerModel model, int averageContext, KvCacheType kvCacheType = KvCacheType.F32)
     {
         long bytes = model.Output.Rows * model.Output.RowBytes;
         foreach (var layer in model.Layers)
             foreach (var w in new[] { layer.Query, layer.Key, layer.Value, layer.AttentionOutput, layer.Gate, layer.Up, layer.Down })
                 bytes += w.Rows * w.RowBytes;
         var c = model.Config;
-        bytes += (long)c.LayerCount * averageContext * (c.KeyValueDimension + c.ValueDimension) * sizeof(float);
+        int elementBytes = kvCacheType == KvCacheType.F16 ? 2 : sizeof(float);
+        bytes += (long)c.LayerCount * averageContext * (c.KeyValueDimension + c.ValueDimension) * elementBytes;
         return bytes;
     }
 
