@@ -209,6 +209,40 @@ public unsafe class BlockwiseAttentionTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void HalfRowConversionIsExactForEveryHalf(int width)
+    {
+        using var scope = new VectorWidthScope(width);
+        // All 65536 bit patterns, in rows of 70 (whole vectors and a scalar tail), padded with zeros to 80.
+        var halves = new ushort[65536 + 70];
+        for (int i = 0; i < halves.Length; i++) halves[i] = (ushort)i;
+        var floats = new float[80];
+        fixed (ushort* h = halves)
+        fixed (float* f = floats)
+        {
+            for (int start = 0; start < 65536; start += 70)
+            {
+                floats.AsSpan().Fill(float.NaN);
+                switch (Specula.Kernels.Lanes16.Current)
+                {
+                    case Specula.Kernels.Lanes16.Width.W512: HalfRow.ToSingle<Specula.Kernels.Lanes512>(h + start, 70, f, 80); break;
+                    case Specula.Kernels.Lanes16.Width.W256: HalfRow.ToSingle<Specula.Kernels.Lanes256>(h + start, 70, f, 80); break;
+                    default: HalfRow.ToSingle<Specula.Kernels.Lanes128>(h + start, 70, f, 80); break;
+                }
+                for (int i = 0; i < 70; i++)
+                {
+                    float expected = (float)BitConverter.UInt16BitsToHalf(halves[start + i]);
+                    if (float.IsNaN(expected)) Assert.True(float.IsNaN(floats[i]), $"half 0x{halves[start + i]:X4} is NaN");
+                    else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(floats[i]));
+                }
+                for (int i = 70; i < 80; i++) Assert.Equal(0f, floats[i]);
+            }
+        }
+    }
+
     [Fact]
     public void CacheRowsAreRoundedToNearestHalfTiesToEven()
     {
