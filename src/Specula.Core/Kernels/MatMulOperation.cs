@@ -152,6 +152,11 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         float* y = (float*)_outputs[m];
         int local = chunk - _firstChunk[m];
         if (w.Tiles is { } tiles) RunTile(w, tiles, local, x, y);
+        else if (w.HalfPairs is { } pairs && KernelOptions.Use512)
+        {
+            int first = local * RowsPerChunk;
+            HalfPairKernels.Multiply(pairs, first, Math.Min(RowsPerChunk, w.Rows - first), x, _tokens, y, w.Rows);
+        }
         else if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type)) RunFused(w, local, x, y);
         else RunDecoded(w, local, x, y, _decoded[threadIndex] ??= new DecodedRows());
     }

@@ -91,7 +91,7 @@ internal sealed unsafe class RowTiles : IDisposable
     /// matrix-vector kernels then stream about 20% faster (far fewer TLB misses), for a longer load: each
     /// 2 MiB fault clears its page first (0.2-0.8 s more per 400 MB on the test machine, a VM; collapsing the
     /// pages after packing with MADV_COLLAPSE measured slower still).</summary>
-    static byte* Allocate(long bytes)
+    internal static byte* Allocate(long bytes)
     {
         if (!OperatingSystem.IsLinux() || bytes < HugePage) return (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 64), 64);
         var data = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, (nuint)HugePage);

@@ -19,6 +19,10 @@ public sealed unsafe class WeightMatrix
     /// <summary>The row-tiled copy the kernels use for Q4_0 and Q8_0; null for the other types.</summary>
     internal RowTiles? Tiles { get; }
 
+    /// <summary>F16 rows in pair order for the 512-bit kernels (<see cref="HalfPairRows"/>); null for the other
+    /// types, without AVX-512, or when the matrix holds an infinity or a NaN.</summary>
+    internal HalfPairRows? HalfPairs { get; }
+
     public WeightMatrix(string name, GgmlType type, int rows, int columns, byte* data)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -33,6 +37,11 @@ public sealed unsafe class WeightMatrix
         {
             ArgumentNullException.ThrowIfNull(data);
             Tiles = RowTiles.Pack(type, rows, columns, data, RowBytes);
+        }
+        if (type == GgmlType.F16 && rows > 0 && columns > 0)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            HalfPairs = HalfPairRows.TryPack(rows, columns, data, RowBytes);
         }
     }
 
