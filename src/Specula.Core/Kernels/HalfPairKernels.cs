@@ -11,7 +11,7 @@ namespace Specula.Kernels;
 /// columns past the last whole 16 are added one by one into a separate sum. So every kernel here, for any
 /// number of rows or tokens at once, gives the row-order kernels' results bit for bit.
 /// <list type="bullet">
-/// <item>One token (decode): four rows at a time share each activation load. The activations are
+/// <item>One token (decode): a group of four rows at a time (one stream) shares each activation load. The activations are
 /// scaled by 2^112 (<see cref="HalfPairRows.Rebias"/>) in the register instead of each row's weights: the
 /// product is the same real number, so the fused multiply-add rounds it the same way (an f16-rounded activation
 /// times 2^112 stays finite).</item>
@@ -25,47 +25,46 @@ internal static unsafe class HalfPairKernels
     const int TileTokens = 4;
 
     /// <summary>Rows [<paramref name="firstRow"/>, +<paramref name="rowCount"/>) times every token of
-    /// <paramref name="x"/>; output t of row r goes to y[t * <paramref name="yStride"/> + r].</summary>
+    /// <paramref name="x"/>; output t of row r goes to y[t * <paramref name="yStride"/> + r].
+    /// <paramref name="firstRow"/> starts a group of four rows.</summary>
     public static void Multiply(HalfPairRows w, int firstRow, int rowCount, QuantizedActivations x, int tokens, float* y, long yStride)
     {
+        int end = firstRow + rowCount;
         int t = 0;
         for (; t + TileTokens <= tokens; t += TileTokens)
         {
-            int r = firstRow, end = firstRow + rowCount;
+            int r = firstRow;
             for (; r + TileRows <= end; r += TileRows) Tile2x4(w, r, x.FloatRow(t), x.Stride, y + t * yStride + r, yStride);
             for (; r < end; r++)
-                for (int k = 0; k < TileTokens; k++) y[(t + k) * yStride + r] = Row1(w.Row(r), w.Columns, x.FloatRow(t + k));
+                for (int k = 0; k < TileTokens; k++) y[(t + k) * yStride + r] = Row1(w, r, x.FloatRow(t + k));
         }
         for (; t < tokens; t++)
         {
             float* xt = x.FloatRow(t);
             float* yt = y + t * yStride;
-            int r = firstRow, end = firstRow + rowCount;
-            for (; r + 4 <= end; r += 4) Rows4(w, r, xt, yt + r);
-            for (; r < end; r++) yt[r] = Row1(w.Row(r), w.Columns, xt);
+            int r = firstRow;
+            for (; r + HalfPairRows.GroupRows <= end; r += HalfPairRows.GroupRows) Rows4(w, r, xt, yt + r);
+            for (; r < end; r++) yt[r] = Row1(w, r, xt);
         }
     }
 
-    /// <summary>Four rows times one token.</summary>
+    /// <summary>A whole group of four rows times one token.</summary>
     static void Rows4(HalfPairRows w, int row, float* x, float* y)
     {
-        byte* w0 = w.Row(row);
-        long stride = w.RowBytes;
-        byte* w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
-        int columns = w.Columns, pairs = columns & ~31, whole = columns & ~15;
+        byte* p = w.Pairs(row);
+        int groups = w.PairGroups;
         var keep = HalfPairRows.KeptBits;
         var rebias = Vector512.Create(HalfPairRows.Rebias);
         Vector512<float> l0 = default, l1 = default, l2 = default, l3 = default;
         Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default;
-        for (int i = 0; i < pairs; i += 32)
+        for (int g = 0; g < groups; g++, p += 256)
         {
-            var xl = Vector512.Load(x + i) * rebias;
-            var xh = Vector512.Load(x + i + 16) * rebias;
-            long at = 2L * i;
-            var v0 = Vector512.Load((int*)(w0 + at));
-            var v1 = Vector512.Load((int*)(w1 + at));
-            var v2 = Vector512.Load((int*)(w2 + at));
-            var v3 = Vector512.Load((int*)(w3 + at));
+            var xl = Vector512.Load(x + 32 * g) * rebias;
+            var xh = Vector512.Load(x + 32 * g + 16) * rebias;
+            var v0 = Vector512.Load((int*)p);
+            var v1 = Vector512.Load((int*)(p + 64));
+            var v2 = Vector512.Load((int*)(p + 128));
+            var v3 = Vector512.Load((int*)(p + 192));
             l0 = Vector512.FusedMultiplyAdd(HalfPairRows.Low(v0, keep), xl, l0);
             h0 = Vector512.FusedMultiplyAdd(HalfPairRows.High(v0, keep), xh, h0);
             l1 = Vector512.FusedMultiplyAdd(HalfPairRows.Low(v1, keep), xl, l1);
@@ -75,49 +74,57 @@ internal static unsafe class HalfPairKernels
             l3 = Vector512.FusedMultiplyAdd(HalfPairRows.Low(v3, keep), xl, l3);
             h3 = Vector512.FusedMultiplyAdd(HalfPairRows.High(v3, keep), xh, h3);
         }
-        if (pairs < whole)
+        float* xTail = x + 32 * groups;
+        int tailColumns = w.TailColumns;
+        byte* t0 = w.Tail(row), t1 = w.Tail(row + 1), t2 = w.Tail(row + 2), t3 = w.Tail(row + 3);
+        if (tailColumns >= 16)
         {
-            // The last group of sixteen is in row order: the exact conversion, activations as they are.
-            var xl = Vector512.Load(x + pairs);
-            long at = 2L * pairs;
-            l0 = Vector512.FusedMultiplyAdd(F16Row.Load16(w0 + at), xl, l0);
-            l1 = Vector512.FusedMultiplyAdd(F16Row.Load16(w1 + at), xl, l1);
-            l2 = Vector512.FusedMultiplyAdd(F16Row.Load16(w2 + at), xl, l2);
-            l3 = Vector512.FusedMultiplyAdd(F16Row.Load16(w3 + at), xl, l3);
+            // A last group of sixteen, in row order: the exact conversion, activations as they are.
+            var xl = Vector512.Load(xTail);
+            l0 = Vector512.FusedMultiplyAdd(F16Row.Load16(t0), xl, l0);
+            l1 = Vector512.FusedMultiplyAdd(F16Row.Load16(t1), xl, l1);
+            l2 = Vector512.FusedMultiplyAdd(F16Row.Load16(t2), xl, l2);
+            l3 = Vector512.FusedMultiplyAdd(F16Row.Load16(t3), xl, l3);
         }
         float s0 = LaneSum.Of16(l0 + h0), s1 = LaneSum.Of16(l1 + h1), s2 = LaneSum.Of16(l2 + h2), s3 = LaneSum.Of16(l3 + h3);
-        y[0] = s0 + Tail(w0, x, whole, columns);
-        y[1] = s1 + Tail(w1, x, whole, columns);
-        y[2] = s2 + Tail(w2, x, whole, columns);
-        y[3] = s3 + Tail(w3, x, whole, columns);
+        int from = tailColumns & 16;
+        y[0] = s0 + Tail(t0, xTail, from, tailColumns);
+        y[1] = s1 + Tail(t1, xTail, from, tailColumns);
+        y[2] = s2 + Tail(t2, xTail, from, tailColumns);
+        y[3] = s3 + Tail(t3, xTail, from, tailColumns);
     }
 
     /// <summary>One row times one token.</summary>
-    static float Row1(byte* w, int columns, float* x)
+    static float Row1(HalfPairRows w, int row, float* x)
     {
-        int pairs = columns & ~31, whole = columns & ~15;
+        byte* p = w.Pairs(row);
+        long stride = w.PairStride(row);
+        int groups = w.PairGroups;
         var keep = HalfPairRows.KeptBits;
         var rebias = Vector512.Create(HalfPairRows.Rebias);
         Vector512<float> low = default, high = default;
-        for (int i = 0; i < pairs; i += 32)
+        for (int g = 0; g < groups; g++, p += stride)
         {
-            var v = Vector512.Load((int*)(w + 2L * i));
-            low = Vector512.FusedMultiplyAdd(HalfPairRows.Low(v, keep), Vector512.Load(x + i) * rebias, low);
-            high = Vector512.FusedMultiplyAdd(HalfPairRows.High(v, keep), Vector512.Load(x + i + 16) * rebias, high);
+            var v = Vector512.Load((int*)p);
+            low = Vector512.FusedMultiplyAdd(HalfPairRows.Low(v, keep), Vector512.Load(x + 32 * g) * rebias, low);
+            high = Vector512.FusedMultiplyAdd(HalfPairRows.High(v, keep), Vector512.Load(x + 32 * g + 16) * rebias, high);
         }
-        if (pairs < whole) low = Vector512.FusedMultiplyAdd(F16Row.Load16(w + 2L * pairs), Vector512.Load(x + pairs), low);
+        float* xTail = x + 32 * groups;
+        int tailColumns = w.TailColumns;
+        byte* tail = w.Tail(row);
+        if (tailColumns >= 16) low = Vector512.FusedMultiplyAdd(F16Row.Load16(tail), Vector512.Load(xTail), low);
         float lanes = LaneSum.Of16(low + high);
-        return lanes + Tail(w, x, whole, columns);
+        return lanes + Tail(tail, xTail, tailColumns & 16, tailColumns);
     }
 
-    /// <summary>Two rows times four tokens (token k's activations at x + k * <paramref name="xStride"/>, its
-    /// outputs at y + k * <paramref name="yStride"/>).</summary>
+    /// <summary>Two rows of one group of four times four tokens (token k's activations at
+    /// x + k * <paramref name="xStride"/>, its outputs at y + k * <paramref name="yStride"/>).</summary>
     static void Tile2x4(HalfPairRows w, int row, float* x, long xStride, float* y, long yStride)
     {
-        byte* w0 = w.Row(row);
-        byte* w1 = w0 + w.RowBytes;
+        byte* p = w.Pairs(row);
+        long stride = w.PairStride(row);
+        int groups = w.PairGroups;
         float* x0 = x, x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-        int columns = w.Columns, pairs = columns & ~31, whole = columns & ~15;
         var keep = HalfPairRows.KeptBits;
         var rebias = Vector512.Create(HalfPairRows.Rebias);
         // a{row}{token}: l = values 32k+i, h = values 32k+16+i.
@@ -125,11 +132,11 @@ internal static unsafe class HalfPairKernels
         Vector512<float> a02l = default, a02h = default, a03l = default, a03h = default;
         Vector512<float> a10l = default, a10h = default, a11l = default, a11h = default;
         Vector512<float> a12l = default, a12h = default, a13l = default, a13h = default;
-        for (int i = 0; i < pairs; i += 32)
+        for (int g = 0; g < groups; g++, p += stride)
         {
-            long at = 2L * i;
-            var v0 = Vector512.Load((int*)(w0 + at));
-            var v1 = Vector512.Load((int*)(w1 + at));
+            int i = 32 * g;
+            var v0 = Vector512.Load((int*)p);
+            var v1 = Vector512.Load((int*)(p + 64));
             var r0l = HalfPairRows.Low(v0, keep) * rebias;
             var r0h = HalfPairRows.High(v0, keep) * rebias;
             var r1l = HalfPairRows.Low(v1, keep) * rebias;
@@ -163,11 +170,12 @@ internal static unsafe class HalfPairKernels
             a13l = Vector512.FusedMultiplyAdd(r1l, xl, a13l);
             a13h = Vector512.FusedMultiplyAdd(r1h, xh, a13h);
         }
-        if (pairs < whole)
+        int pairs = 32 * groups, tailColumns = w.TailColumns;
+        byte* t0 = w.Tail(row), t1 = w.Tail(row + 1);
+        if (tailColumns >= 16)
         {
-            long at = 2L * pairs;
-            var r0 = F16Row.Load16(w0 + at);
-            var r1 = F16Row.Load16(w1 + at);
+            var r0 = F16Row.Load16(t0);
+            var r1 = F16Row.Load16(t1);
             var xv = Vector512.Load(x0 + pairs);
             a00l = Vector512.FusedMultiplyAdd(r0, xv, a00l);
             a10l = Vector512.FusedMultiplyAdd(r1, xv, a10l);
@@ -185,20 +193,21 @@ internal static unsafe class HalfPairKernels
         float s02 = LaneSum.Of16(a02l + a02h), s03 = LaneSum.Of16(a03l + a03h);
         float s10 = LaneSum.Of16(a10l + a10h), s11 = LaneSum.Of16(a11l + a11h);
         float s12 = LaneSum.Of16(a12l + a12h), s13 = LaneSum.Of16(a13l + a13h);
-        s00 += Tail(w0, x0, whole, columns); s01 += Tail(w0, x1, whole, columns);
-        s02 += Tail(w0, x2, whole, columns); s03 += Tail(w0, x3, whole, columns);
-        s10 += Tail(w1, x0, whole, columns); s11 += Tail(w1, x1, whole, columns);
-        s12 += Tail(w1, x2, whole, columns); s13 += Tail(w1, x3, whole, columns);
+        int from = tailColumns & 16;
+        s00 += Tail(t0, x0 + pairs, from, tailColumns); s01 += Tail(t0, x1 + pairs, from, tailColumns);
+        s02 += Tail(t0, x2 + pairs, from, tailColumns); s03 += Tail(t0, x3 + pairs, from, tailColumns);
+        s10 += Tail(t1, x0 + pairs, from, tailColumns); s11 += Tail(t1, x1 + pairs, from, tailColumns);
+        s12 += Tail(t1, x2 + pairs, from, tailColumns); s13 += Tail(t1, x3 + pairs, from, tailColumns);
         y[0] = s00; y[yStride] = s01; y[2 * yStride] = s02; y[3 * yStride] = s03;
         y[1] = s10; y[yStride + 1] = s11; y[2 * yStride + 1] = s12; y[3 * yStride + 1] = s13;
     }
 
-    /// <summary>The columns past the last whole sixteen (row order), one by one.</summary>
+    /// <summary>Row-order columns [<paramref name="from"/>, <paramref name="to"/>) of a row's tail, one by one.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Tail(byte* row, float* x, int from, int to)
+    static float Tail(byte* tail, float* x, int from, int to)
     {
         float sum = 0;
-        for (int i = from; i < to; i++) sum += HalfTable.Values[((ushort*)row)[i]] * x[i];
+        for (int i = from; i < to; i++) sum += HalfTable.Values[((ushort*)tail)[i]] * x[i];
         return sum;
     }
 }
