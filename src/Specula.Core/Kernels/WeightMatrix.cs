@@ -23,6 +23,10 @@ public sealed unsafe class WeightMatrix
     /// types, without AVX-512, or when the matrix holds an infinity or a NaN.</summary>
     internal HalfPairRows? HalfPairs { get; }
 
+    /// <summary>Whether the kernels read a repacked copy instead of <see cref="Data"/> (on this machine's
+    /// widest path), so the caller may release the mapped original's pages.</summary>
+    public bool IsRepacked => Tiles != null || HalfPairs != null;
+
     public WeightMatrix(string name, GgmlType type, int rows, int columns, byte* data)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);

@@ -17,7 +17,7 @@ static unsafe class TensorData
         if (!VecDotType.IsSupported(info.Type))
             throw new NotSupportedException($"tensor '{name}' has type {info.Type}, which the matrix kernels do not support");
         var matrix = new WeightMatrix(name, info.Type, rows, columns, gguf.GetTensorPointer(info));
-        if (matrix.Tiles != null) gguf.ReleaseTensorPages(info);
+        if (matrix.IsRepacked) gguf.ReleaseTensorPages(info);
         return matrix;
     }
 
