@@ -61,6 +61,7 @@ static unsafe class Attention
         int prefixRows, ReadOnlySpan<int> extraRows,
         Scratch scratch, Span<float> outputs)
     {
+        if (cache.Type != KvCacheType.F32) throw new ArgumentException($"this attention kernel reads an F32 cache, this one is {cache.Type}");
         int count = prefixRows + extraRows.Length;
         int units = (count + Lanes - 1) / Lanes;
         int paddedUnits = (units + 3) & ~3;
