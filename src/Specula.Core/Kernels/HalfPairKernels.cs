@@ -16,25 +16,28 @@ namespace Specula.Kernels;
 /// product is the same real number, so the fused multiply-add rounds it the same way (an f16-rounded activation
 /// times 2^112 stays finite).</item>
 /// <item>Several tokens (prefill): tiles of two rows by four tokens, sixteen accumulators: each weight
-/// register is converted once and used for four tokens.</item>
+/// register is converted once and used for four tokens; the activations come rebiased
+/// (<see cref="RebiasedActivations"/>), so the loop is shifts, masks and fused multiply-adds only.</item>
 /// </list>
 /// </summary>
 internal static unsafe class HalfPairKernels
 {
     const int TileRows = 2;
-    const int TileTokens = 4;
+    public const int TileTokens = 4;
 
     /// <summary>Rows [<paramref name="firstRow"/>, +<paramref name="rowCount"/>) times every token of
     /// <paramref name="x"/>; output t of row r goes to y[t * <paramref name="yStride"/> + r].
-    /// <paramref name="firstRow"/> starts a group of four rows.</summary>
-    public static void Multiply(HalfPairRows w, int firstRow, int rowCount, QuantizedActivations x, int tokens, float* y, long yStride)
+    /// <paramref name="firstRow"/> starts a group of four rows. <paramref name="rebiased"/>: the activations
+    /// times 2^112 (<see cref="RebiasedActivations"/>, same stride) when there are <see cref="TileTokens"/> or
+    /// more.</summary>
+    public static void Multiply(HalfPairRows w, int firstRow, int rowCount, QuantizedActivations x, float* rebiased, int tokens, float* y, long yStride)
     {
         int end = firstRow + rowCount;
         int t = 0;
         for (; t + TileTokens <= tokens; t += TileTokens)
         {
             int r = firstRow;
-            for (; r + TileRows <= end; r += TileRows) Tile2x4(w, r, x.FloatRow(t), x.Stride, y + t * yStride + r, yStride);
+            for (; r + TileRows <= end; r += TileRows) Tile2x4(w, r, x.FloatRow(t), rebiased + t * x.Stride, x.Stride, y + t * yStride + r, yStride);
             for (; r < end; r++)
                 for (int k = 0; k < TileTokens; k++) y[(t + k) * yStride + r] = Row1(w, r, x.FloatRow(t + k));
         }
@@ -118,15 +121,16 @@ internal static unsafe class HalfPairKernels
     }
 
     /// <summary>Two rows of one group of four times four tokens (token k's activations at
-    /// x + k * <paramref name="xStride"/>, its outputs at y + k * <paramref name="yStride"/>).</summary>
-    static void Tile2x4(HalfPairRows w, int row, float* x, long xStride, float* y, long yStride)
+    /// x + k * <paramref name="xStride"/>, rebiased at <paramref name="rebiased"/> + k * <paramref name="xStride"/>,
+    /// its outputs at y + k * <paramref name="yStride"/>).</summary>
+    static void Tile2x4(HalfPairRows w, int row, float* x, float* rebiased, long xStride, float* y, long yStride)
     {
         byte* p = w.Pairs(row);
         long stride = w.PairStride(row);
         int groups = w.PairGroups;
         float* x0 = x, x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+        float* z0 = rebiased, z1 = z0 + xStride, z2 = z1 + xStride, z3 = z2 + xStride;
         var keep = HalfPairRows.KeptBits;
-        var rebias = Vector512.Create(HalfPairRows.Rebias);
         // a{row}{token}: l = values 32k+i, h = values 32k+16+i.
         Vector512<float> a00l = default, a00h = default, a01l = default, a01h = default;
         Vector512<float> a02l = default, a02h = default, a03l = default, a03h = default;
@@ -137,34 +141,34 @@ internal static unsafe class HalfPairKernels
             int i = 32 * g;
             var v0 = Vector512.Load((int*)p);
             var v1 = Vector512.Load((int*)(p + 64));
-            var r0l = HalfPairRows.Low(v0, keep) * rebias;
-            var r0h = HalfPairRows.High(v0, keep) * rebias;
-            var r1l = HalfPairRows.Low(v1, keep) * rebias;
-            var r1h = HalfPairRows.High(v1, keep) * rebias;
+            var r0l = HalfPairRows.Low(v0, keep);
+            var r0h = HalfPairRows.High(v0, keep);
+            var r1l = HalfPairRows.Low(v1, keep);
+            var r1h = HalfPairRows.High(v1, keep);
 
-            var xl = Vector512.Load(x0 + i);
-            var xh = Vector512.Load(x0 + i + 16);
+            var xl = Vector512.Load(z0 + i);
+            var xh = Vector512.Load(z0 + i + 16);
             a00l = Vector512.FusedMultiplyAdd(r0l, xl, a00l);
             a00h = Vector512.FusedMultiplyAdd(r0h, xh, a00h);
             a10l = Vector512.FusedMultiplyAdd(r1l, xl, a10l);
             a10h = Vector512.FusedMultiplyAdd(r1h, xh, a10h);
 
-            xl = Vector512.Load(x1 + i);
-            xh = Vector512.Load(x1 + i + 16);
+            xl = Vector512.Load(z1 + i);
+            xh = Vector512.Load(z1 + i + 16);
             a01l = Vector512.FusedMultiplyAdd(r0l, xl, a01l);
             a01h = Vector512.FusedMultiplyAdd(r0h, xh, a01h);
             a11l = Vector512.FusedMultiplyAdd(r1l, xl, a11l);
             a11h = Vector512.FusedMultiplyAdd(r1h, xh, a11h);
 
-            xl = Vector512.Load(x2 + i);
-            xh = Vector512.Load(x2 + i + 16);
+            xl = Vector512.Load(z2 + i);
+            xh = Vector512.Load(z2 + i + 16);
             a02l = Vector512.FusedMultiplyAdd(r0l, xl, a02l);
             a02h = Vector512.FusedMultiplyAdd(r0h, xh, a02h);
             a12l = Vector512.FusedMultiplyAdd(r1l, xl, a12l);
             a12h = Vector512.FusedMultiplyAdd(r1h, xh, a12h);
 
-            xl = Vector512.Load(x3 + i);
-            xh = Vector512.Load(x3 + i + 16);
+            xl = Vector512.Load(z3 + i);
+            xh = Vector512.Load(z3 + i + 16);
             a03l = Vector512.FusedMultiplyAdd(r0l, xl, a03l);
             a03h = Vector512.FusedMultiplyAdd(r0h, xh, a03h);
             a13l = Vector512.FusedMultiplyAdd(r1l, xl, a13l);

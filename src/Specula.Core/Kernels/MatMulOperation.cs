@@ -30,6 +30,9 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     readonly QuantizedActivations[] _shared = [new(), new(), new()];
     readonly QuantizedActivations?[][] _own;
     readonly DecodedRows?[] _decoded;
+    /// <summary>Per thread, the activations rebiased for the F16 prefill tiles, and the operation they are for.</summary>
+    readonly RebiasedActivations?[] _rebiased;
+    int _operation;
 
     readonly WeightMatrix?[] _weights = new WeightMatrix?[MaxMatrices];
     readonly nint[] _outputs = new nint[MaxMatrices];
@@ -54,6 +57,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     {
         _pool = pool;
         _decoded = new DecodedRows?[pool.ThreadCount];
+        _rebiased = new RebiasedActivations?[pool.ThreadCount];
         _own = new QuantizedActivations?[pool.ThreadCount][];
         _rangeNext = new int[pool.ThreadCount * CounterStride];
         _rangeEnd = new int[pool.ThreadCount];
@@ -67,6 +71,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         lock (_gate)
         {
             _matrixCount = count;
+            _operation++;
             _activationCount = 0;
             _x = x;
             _columns = columns;
@@ -155,7 +160,10 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         else if (w.HalfPairs is { } pairs && KernelOptions.Use512)
         {
             int first = local * RowsPerChunk;
-            HalfPairKernels.Multiply(pairs, first, Math.Min(RowsPerChunk, w.Rows - first), x, _tokens, y, w.Rows);
+            float* rebiased = _tokens >= HalfPairKernels.TileTokens
+                ? (_rebiased[threadIndex] ??= new RebiasedActivations()).For(x, _tokens, _operation)
+                : null;
+            HalfPairKernels.Multiply(pairs, first, Math.Min(RowsPerChunk, w.Rows - first), x, rebiased, _tokens, y, w.Rows);
         }
         else if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type)) RunFused(w, local, x, y);
         else RunDecoded(w, local, x, y, _decoded[threadIndex] ??= new DecodedRows());
