@@ -2,26 +2,27 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Specula.Tensors;
 
 namespace Specula.Kernels;
 
 /// <summary>
-/// An F16 weight matrix copied once, when the <see cref="WeightMatrix"/> is created, into "pair order" by
-/// groups of four rows.
-/// <para>Pair order: in each row, every whole group of 32 halves h[0..31] is stored as sixteen 32-bit words,
-/// word j holding h[j] in its low and h[16 + j] in its high 16 bits. With this order one 512-bit load and two
-/// shifts per half put the first sixteen values of the group in the lanes of one register and the last sixteen
-/// in another, each in the upper bits of its lane, where a plain f16 → f32 conversion (sign-extending each
-/// half, a cross-lane widening) needs about twice the work. The lanes hold the same values as the row-order
-/// kernels' two registers, so the sums are formed in the same order and the results are bit-identical
-/// (<see cref="FloatKernels"/>).</para>
+/// An F16 or BF16 weight matrix copied once, when the <see cref="WeightMatrix"/> is created, into "pair order"
+/// by groups of four rows.
+/// <para>Pair order: in each row, every whole group of 32 values h[0..31] is stored as sixteen 32-bit words,
+/// word j holding h[j] in its low and h[16 + j] in its high 16 bits. With this order one 512-bit load and a
+/// shift or two per half put the first sixteen values of the group in the lanes of one register and the last
+/// sixteen in another, each in the upper bits of its lane (<see cref="IHalfPairFormat"/>), where the row-order
+/// conversion widens each half across lanes first (for F16 about twice the work). The lanes hold the same values
+/// as the row-order kernels' two registers, so the sums are formed in the same order and the results are
+/// bit-identical (<see cref="FloatKernels"/>).</para>
 /// <para>Groups of four rows: the four rows' 64 bytes of each 32-column group are consecutive (256 bytes), then
 /// come the four rows' remaining columns (past the last whole 32, in row order, one row after the other). A
 /// matrix-vector product over four rows thus reads one sequential stream: four streams 4 KiB apart measured
 /// 30% slower from memory than one. A last group of fewer rows is laid out the same way with that many.</para>
-/// <para>The conversion (<see cref="Low"/>, <see cref="High"/>) is exact for finite halves only, so a matrix
-/// holding an infinity or a NaN is not copied (<see cref="TryPack"/> returns null) and keeps the exact
-/// row-order path. Built only where the machine has AVX-512; the kernels use it on the 512-bit path.</para>
+/// <para>The F16 conversion (<see cref="F16Pairs"/>) is exact for finite halves only, so an F16 matrix holding an
+/// infinity or a NaN is not copied (<see cref="TryPack"/> returns null) and keeps the exact row-order path.
+/// Built only where the machine has AVX-512; the kernels use it on the 512-bit path.</para>
 /// </summary>
 internal sealed unsafe class HalfPairRows : IDisposable
 {
@@ -30,6 +31,8 @@ internal sealed unsafe class HalfPairRows : IDisposable
     readonly long _bytes;
     byte* _data;
 
+    /// <summary>F16 or BF16.</summary>
+    public GgmlType Type { get; }
     public int Rows { get; }
     public int Columns { get; }
     /// <summary>Whole groups of 32 columns per row (stored in pair order).</summary>
@@ -38,8 +41,9 @@ internal sealed unsafe class HalfPairRows : IDisposable
     public int TailColumns { get; }
     long GroupBytes => 2L * Columns * GroupRows;
 
-    HalfPairRows(int rows, int columns)
+    HalfPairRows(GgmlType type, int rows, int columns)
     {
+        Type = type;
         Rows = rows;
         Columns = columns;
         PairGroups = columns / 32;
@@ -66,33 +70,22 @@ internal sealed unsafe class HalfPairRows : IDisposable
     public byte* Tail(int row) =>
         _data + (row / GroupRows) * GroupBytes + PairGroups * PairStride(row) + 2L * TailColumns * (row % GroupRows);
 
-    /// <summary>2^112: a half's exponent and mantissa moved into a float's bits read 2^-112 times the half's
-    /// value (the float exponent bias is 112 larger); multiplying by this rebiases it exactly, subnormals
-    /// included.</summary>
+    /// <summary>2^112: an f16's exponent and mantissa moved into a float's bits read 2^-112 times its value (the
+    /// float exponent bias is 112 larger); multiplying by this rebiases it exactly, subnormals included.</summary>
     public const float Rebias = 5.192296858534828e+33f;
-
-    /// <summary>Bits kept after the arithmetic shift: the sign (bit 31), the half's exponent and mantissa
-    /// (bits 13-27); the sign's copies (28-30) and the other half's bits (0-12) are cleared. (A parameter of the
-    /// conversions so that the kernels load it once, outside their loops.)</summary>
-    public static Vector512<int> KeptBits => Vector512.Create(unchecked((int)0x8FFFE000));
-
-    /// <summary>The first sixteen values of a pair-order group, each 2^-112 times its value (see
-    /// <see cref="Rebias"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Low(Vector512<int> words, Vector512<int> keptBits) => (((words << 16) >> 3) & keptBits).AsSingle();
-
-    /// <summary>The last sixteen values of a pair-order group, each 2^-112 times its value.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> High(Vector512<int> words, Vector512<int> keptBits) => ((words >> 3) & keptBits).AsSingle();
 
     public static bool CanPack => Avx512BW.IsSupported && Avx512F.IsSupported && Avx512DQ.IsSupported;
 
-    /// <summary>The pair-order copy of <paramref name="rows"/> rows of F16 at <paramref name="source"/>, or null
-    /// when a half is an infinity or a NaN, or the machine has no AVX-512. Large matrices on several threads.</summary>
-    public static HalfPairRows? TryPack(int rows, int columns, byte* source, long rowBytes)
+    public static bool Supports(GgmlType type) => type is GgmlType.F16 or GgmlType.BF16;
+
+    /// <summary>The pair-order copy of <paramref name="rows"/> rows of F16 or BF16 at <paramref name="source"/>, or
+    /// null when the machine has no AVX-512 or an F16 value is an infinity or a NaN. Large matrices on several
+    /// threads.</summary>
+    public static HalfPairRows? TryPack(GgmlType type, int rows, int columns, byte* source, long rowBytes)
     {
+        if (!Supports(type)) throw new NotSupportedException($"{type} weights are not stored in pair order");
         if (!CanPack || rows == 0) return null;
-        var pairs = new HalfPairRows(rows, columns);
+        var pairs = new HalfPairRows(type, rows, columns);
         const int rowsPerTask = 64; // a multiple of GroupRows
         int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
         int nonFinite = 0;
@@ -119,14 +112,16 @@ internal sealed unsafe class HalfPairRows : IDisposable
     }
 
     /// <summary>Copies rows [<paramref name="from"/>, <paramref name="to"/>) (whole groups of four, but the
-    /// last); false if one holds an infinity or a NaN.</summary>
+    /// last); false if an F16 row holds an infinity or a NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool PackRows(int from, int to, byte* source, long sourceRowBytes)
     {
         // Word j of a group takes halves j and 16 + j.
         var order = Vector512.Create((ushort)0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
             8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        var exponent = Vector512.Create((ushort)0x7C00);
+        // F16 infinities and NaNs have all exponent bits set; BF16 values are all converted exactly (no test).
+        ushort exponentBits = Type == GgmlType.F16 ? (ushort)0x7C00 : (ushort)0;
+        var exponent = Vector512.Create(exponentBits);
         var nonFinite = Vector512<ushort>.Zero;
         for (int r = from; r < to; r++)
         {
@@ -136,14 +131,14 @@ internal sealed unsafe class HalfPairRows : IDisposable
             for (int g = 0; g < PairGroups; g++)
             {
                 var halves = Vector512.Load(s + 32 * g);
-                nonFinite |= Vector512.Equals(halves & exponent, exponent);
+                if (exponentBits != 0) nonFinite |= Vector512.Equals(halves & exponent, exponent);
                 Avx512BW.PermuteVar32x16(halves, order).Store((ushort*)(pairs + g * stride));
             }
             ushort* tail = (ushort*)Tail(r);
             for (int i = 0; i < TailColumns; i++)
             {
                 ushort h = s[32 * PairGroups + i];
-                if ((h & 0x7C00) == 0x7C00) nonFinite = Vector512<ushort>.AllBitsSet;
+                if (exponentBits != 0 && (h & exponentBits) == exponentBits) nonFinite = Vector512<ushort>.AllBitsSet;
                 tail[i] = h;
             }
         }

@@ -16,8 +16,10 @@ public static class MatMulKernels
             : $"int8 dot products with activations quantized to {activation}";
         if (RowTiles.Supports(weightType))
             return $"row tiles (16 rows repacked at load, originals released), {arithmetic}";
-        if (weightType == GgmlType.F16 && KernelOptions.Use512 && HalfPairRows.CanPack)
-            return $"repacked at load into pair order by groups of four rows (unless a weight is inf/NaN), converted in registers, {arithmetic}";
+        if (HalfPairRows.Supports(weightType) && KernelOptions.Use512 && HalfPairRows.CanPack)
+            return weightType == GgmlType.F16
+                ? $"repacked at load into pair order by groups of four rows (unless a weight is inf/NaN), converted in registers, {arithmetic}"
+                : $"repacked at load into pair order by groups of four rows, converted in registers, {arithmetic}";
         if (KernelOptions.Use512 && MatMulOperation.HasFusedKernel(weightType))
             return $"read in place and converted in registers, {arithmetic}";
         if (weightType == GgmlType.F32) return $"read in place, {arithmetic}";

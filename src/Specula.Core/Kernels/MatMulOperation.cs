@@ -160,7 +160,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         else if (w.HalfPairs is { } pairs && KernelOptions.Use512)
         {
             int first = local * RowsPerChunk;
-            float* rebiased = _tokens >= HalfPairKernels.TileTokens
+            float* rebiased = _tokens >= HalfPairKernels.TileTokens && pairs.Type == GgmlType.F16
                 ? (_rebiased[threadIndex] ??= new RebiasedActivations()).For(x, _tokens, _operation)
                 : null;
             HalfPairKernels.Multiply(pairs, first, Math.Min(RowsPerChunk, w.Rows - first), x, rebiased, _tokens, y, w.Rows);

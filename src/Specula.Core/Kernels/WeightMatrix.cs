@@ -19,8 +19,8 @@ public sealed unsafe class WeightMatrix
     /// <summary>The row-tiled copy the kernels use for Q4_0 and Q8_0; null for the other types.</summary>
     internal RowTiles? Tiles { get; }
 
-    /// <summary>F16 rows in pair order for the 512-bit kernels (<see cref="HalfPairRows"/>); null for the other
-    /// types, without AVX-512, or when the matrix holds an infinity or a NaN.</summary>
+    /// <summary>F16 or BF16 rows in pair order for the 512-bit kernels (<see cref="HalfPairRows"/>); null for the
+    /// other types, without AVX-512, or when an F16 matrix holds an infinity or a NaN.</summary>
     internal HalfPairRows? HalfPairs { get; }
 
     /// <summary>Whether the kernels read a repacked copy instead of <see cref="Data"/> (on this machine's
@@ -42,10 +42,10 @@ public sealed unsafe class WeightMatrix
             ArgumentNullException.ThrowIfNull(data);
             Tiles = RowTiles.Pack(type, rows, columns, data, RowBytes);
         }
-        if (type == GgmlType.F16 && rows > 0 && columns > 0)
+        if (HalfPairRows.Supports(type) && rows > 0 && columns > 0)
         {
             ArgumentNullException.ThrowIfNull(data);
-            HalfPairs = HalfPairRows.TryPack(rows, columns, data, RowBytes);
+            HalfPairs = HalfPairRows.TryPack(type, rows, columns, data, RowBytes);
         }
     }
 

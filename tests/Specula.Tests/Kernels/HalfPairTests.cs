@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Specula.Tests.Kernels;
 
-/// <summary>The F16 kernels that read pair-order rows (<see cref="HalfPairRows"/>, 512-bit path) give the
+/// <summary>The F16 and BF16 kernels that read pair-order rows (<see cref="HalfPairRows"/>, 512-bit path) give the
 /// row-order kernels' results bit for bit (the 256-bit path has no pair order and is the comparison), for every
 /// shape of tail: rows past the groups of four and the tiles of two, tokens past the tiles of four, columns
 /// with and without a last group of sixteen and scalar tails.</summary>
@@ -25,13 +25,13 @@ public class HalfPairTests
     {
         if (!HalfPairRows.CanPack) return; // no AVX-512: the pair order is not used on this machine
         uint* words = stackalloc uint[16];
-        var keep = HalfPairRows.KeptBits;
+        var keep = F16Pairs.Mask;
         for (int start = 0; start < 65536; start += 32)
         {
             for (int j = 0; j < 16; j++) words[j] = (uint)(start + j) | (uint)(start + 16 + j) << 16;
             var v = Vector512.Load((int*)words);
-            var low = HalfPairRows.Low(v, keep) * HalfPairRows.Rebias;
-            var high = HalfPairRows.High(v, keep) * HalfPairRows.Rebias;
+            var low = F16Pairs.Low(v, keep) * HalfPairRows.Rebias;
+            var high = F16Pairs.High(v, keep) * HalfPairRows.Rebias;
             for (int j = 0; j < 32; j++)
             {
                 var h = (ushort)(start + j);
@@ -44,18 +44,43 @@ public class HalfPairTests
         }
     }
 
-    [Theory]
-    [InlineData(1, 16)]
-    [InlineData(3, 31)]
-    [InlineData(5, 32)]
-    [InlineData(18, 48)]
-    [InlineData(37, 53)]
-    [InlineData(17, 96)]
-    [InlineData(6, 245)]
-    [InlineData(35, 512)]
-    public void PairOrderGivesTheRowOrderResultsForEveryTail(int rows, int columns)
+    [Fact]
+    public unsafe void BFloat16PairConversionIsExactForEveryValue()
     {
-        using var w = new TestWeights(GgmlType.F16, rows, columns, seed: rows * 1000 + columns);
+        if (!HalfPairRows.CanPack) return;
+        uint* words = stackalloc uint[16];
+        var keep = BF16Pairs.Mask;
+        for (int start = 0; start < 65536; start += 32)
+        {
+            for (int j = 0; j < 16; j++) words[j] = (uint)(start + j) | (uint)(start + 16 + j) << 16;
+            var v = Vector512.Load((int*)words);
+            var low = BF16Pairs.Low(v, keep);
+            var high = BF16Pairs.High(v, keep);
+            for (int j = 0; j < 32; j++)
+            {
+                uint expected = (uint)(start + j) << 16;
+                uint actual = BitConverter.SingleToUInt32Bits(j < 16 ? low[j] : high[j - 16]);
+                Assert.True(expected == actual, $"bf16 0x{start + j:X4}: 0x{expected:X8} vs 0x{actual:X8}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.F16, 1, 16)]
+    [InlineData(GgmlType.F16, 3, 31)]
+    [InlineData(GgmlType.F16, 5, 32)]
+    [InlineData(GgmlType.F16, 18, 48)]
+    [InlineData(GgmlType.F16, 37, 53)]
+    [InlineData(GgmlType.F16, 17, 96)]
+    [InlineData(GgmlType.F16, 6, 245)]
+    [InlineData(GgmlType.F16, 35, 512)]
+    [InlineData(GgmlType.BF16, 3, 31)]
+    [InlineData(GgmlType.BF16, 18, 48)]
+    [InlineData(GgmlType.BF16, 37, 53)]
+    [InlineData(GgmlType.BF16, 35, 512)]
+    public void PairOrderGivesTheRowOrderResultsForEveryTail(GgmlType type, int rows, int columns)
+    {
+        using var w = new TestWeights(type, rows, columns, seed: rows * 1000 + columns);
         if (HalfPairRows.CanPack) Assert.NotNull(w.Matrix.HalfPairs);
         foreach (int tokens in new[] { 1, 2, 4, 7, 9 })
         {
@@ -90,6 +115,24 @@ public class HalfPairTests
 
     /// <summary>A matrix holding an infinity or a NaN (in a whole group or in the tail) is not copied into pair
     /// order and keeps the exact row-order kernels.</summary>
+    /// <summary>BF16 infinities and NaNs convert exactly in pair order: such a matrix is packed all the same.</summary>
+    [Fact]
+    public unsafe void NonFiniteBFloat16WeightsArePackedAndExact()
+    {
+        const int rows = 6, columns = 75;
+        using var w = new TestWeights(GgmlType.BF16, rows, columns, seed: 4);
+        ((ushort*)w.Data)[1 * columns + 3] = 0x7F80; // +inf
+        ((ushort*)w.Data)[3 * columns + 40] = 0xFFC1; // NaN
+        if (HalfPairRows.CanPack) Assert.NotNull(w.Matrix.HalfPairs);
+        foreach (int tokens in new[] { 1, 4 })
+        {
+            var x = TestWeights.RandomActivations(tokens, columns, seed: 1);
+            var y = Multiply(w.Matrix, x, tokens, 512);
+            Assert.Equal(Multiply(w.Matrix, x, tokens, 256), y);
+            Assert.True(float.IsInfinity(y[1]) && float.IsNaN(y[3]) && float.IsFinite(y[2]));
+        }
+    }
+
     [Theory]
     [InlineData(0x7C00, 5)]
     [InlineData(0xFC00, 40)]
