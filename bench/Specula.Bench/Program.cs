@@ -13,7 +13,10 @@ string path = options.Model ?? BenchPreset.Parse(options.Synthetic!, null).Let(
     pt => pt.Preset.EnsureFile(pt.Type, BenchPreset.DefaultCacheDirectory, options.Json ? TextWriter.Null : Console.Out));
 
 using var specula = new SpeculaEngine(path, options.Threads, options.PromptTokens, options.GenTokens, options.KvType);
-double bandwidth = MemoryBandwidth.Measure(ComputePool.Shared);
+// The machine's read bandwidth moves with its neighbours' load: measured before and after every A/B pair, the
+// best is the bound.
+using var bandwidthProbe = new MemoryBandwidth.Probe(ComputePool.Shared);
+bandwidthProbe.Measure();
 using var llama = new LlamaCppEngine(path, options.Threads, options.PromptTokens, options.GenTokens);
 var prompt = SpeculaBenchmark.PromptIds(options.PromptTokens, specula.VocabularySize);
 
@@ -25,7 +28,9 @@ for (int rep = 0; rep < options.Repetitions; rep++)
     var (sp, sd) = specula.RunOnce(prompt, options.GenTokens);
     var (lp, ld) = llama.RunOnce(prompt, options.GenTokens);
     runs.Add((sp, sd, lp, ld));
+    bandwidthProbe.Measure(passes: 2);
 }
+double bandwidth = bandwidthProbe.Best;
 
 double Med(Func<(double SP, double SD, double LP, double LD), double> pick) => SpeculaBenchmark.Median(runs.Select(pick).ToList());
 double sPrefill = Med(r => r.SP), sDecode = Med(r => r.SD), lPrefill = Med(r => r.LP), lDecode = Med(r => r.LD);

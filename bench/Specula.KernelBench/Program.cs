@@ -15,8 +15,8 @@ var c = CultureInfo.InvariantCulture;
 using var pool = new ComputePool(options.Threads);
 if (options.Bandwidth)
 {
-    double bw = MemoryBandwidth.Measure(pool);
-    Console.WriteLine(string.Create(c, $"read bandwidth, {options.Threads} thread(s): {bw / 1e9:F1} GB/s"));
+    var rates = MemoryBandwidth.MeasureByPattern(pool);
+    Console.WriteLine(string.Create(c, $"read bandwidth, {options.Threads} thread(s): {rates.Max() / 1e9:F1} GB/s (one stream {rates[0] / 1e9:F1}, four streams {rates[1] / 1e9:F1}, prefetched {rates[2] / 1e9:F1})"));
 }
 Console.WriteLine(string.Create(c, $"{options.Threads} thread(s), vector width {KernelOptions.EffectiveVectorWidth}, {options.Reps} reps, {(options.Threads == 1 ? "thread CPU time" : "wall time")}"));
 Console.WriteLine(string.Create(c, $"{"type",-6} {"tokens",6} {"MB",8} {"GB/s med",9} {"GB/s best",9} {"GFLOP/s",8} {"tok/s",8}"));

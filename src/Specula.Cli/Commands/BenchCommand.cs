@@ -52,8 +52,7 @@ public static class BenchCommand
             if (!File.Exists(modelPath)) throw new CliException($"model file not found: {modelPath}");
 
             ComputePool.ConfigureShared(threadCount);
-            double bandwidth = MemoryBandwidth.Measure(ComputePool.Shared);
-            var result = SpeculaBenchmark.Run(modelPath!, threadCount, parse.GetValue(prompt), parse.GetValue(gen), parse.GetValue(reps), bandwidth, kvCacheType);
+            var result = SpeculaBenchmark.Run(modelPath!, threadCount, parse.GetValue(prompt), parse.GetValue(gen), parse.GetValue(reps), kvCacheType);
             if (parse.GetValue(json)) output.WriteLine(ToJson(result));
             else WriteTable(result, output);
             return 0;

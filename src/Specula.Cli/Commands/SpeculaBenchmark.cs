@@ -88,11 +88,15 @@ public static class SpeculaBenchmark
         return ids;
     }
 
-    public static BenchResult Run(string path, int threads, int promptTokens, int genTokens, int repetitions, double bandwidth,
+    /// <summary>The read bandwidth is measured before the first run and after every run, and the best is
+    /// kept: on a shared machine it moves from minute to minute, and the bound must hold for every run.</summary>
+    public static BenchResult Run(string path, int threads, int promptTokens, int genTokens, int repetitions,
         KvCacheType kvCacheType = KvCacheType.F32)
     {
         if (repetitions < 1) throw new CliException("at least one repetition (--reps)");
         using var engine = new SpeculaEngine(path, threads, promptTokens, genTokens, kvCacheType);
+        using var bandwidth = new MemoryBandwidth.Probe(ComputePool.Shared);
+        bandwidth.Measure();
         var prompt = PromptIds(promptTokens, engine.VocabularySize);
         engine.RunOnce(prompt, genTokens); // warm-up
         var prefill = new List<double>();
@@ -102,11 +106,12 @@ public static class SpeculaBenchmark
             var (p, d) = engine.RunOnce(prompt, genTokens);
             prefill.Add(p);
             decode.Add(d);
+            bandwidth.Measure(passes: 2);
         }
         return new BenchResult(
             Path.GetFileNameWithoutExtension(path), threads, promptTokens, genTokens, repetitions,
             Median(prefill), Median(decode), prefill, decode, engine.LoadSeconds,
-            engine.BytesPerDecodedToken, bandwidth,
+            engine.BytesPerDecodedToken, bandwidth.Best,
             Process.GetCurrentProcess().WorkingSet64, new FileInfo(path).Length, kvCacheType);
     }
 
