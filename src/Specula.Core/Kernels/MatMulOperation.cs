@@ -8,10 +8,14 @@ namespace Specula.Kernels;
 /// weight matrices (a layer's query, key and value projections share one pass over the pool).
 /// <para>Phase 1 converts the activation rows, once per distinct <see cref="VecDotType"/>: for a few tokens
 /// every thread converts all of them into its own copy (cheaper than waiting for the other threads), for more
-/// the tokens are spread over the threads and a barrier follows. Phase 2 takes chunks of
+/// the threads take rows from a counter and then wait until all are converted. Phase 2 takes chunks of
 /// <see cref="RowsPerChunk"/> output rows (one row tile) of any of the matrices and multiplies them with every
-/// token: each thread starts on its own contiguous range of chunks, then helps with the others'. A chunk is computed the same way whichever operation, thread or batch it
-/// falls in, so results do not depend on how the matrices are grouped.</para>
+/// token: each thread starts on its own contiguous range of chunks, then helps with the others'. A chunk is
+/// computed the same way whichever operation, thread or batch it falls in, so results do not depend on how
+/// the matrices are grouped.</para>
+/// <para>The operation is self-scheduled (<see cref="ComputePool.RunSelfScheduled"/>): no step needs every
+/// thread, so on a machine busy with other processes a worker that is not running costs nothing, where a
+/// barrier would stall the caller until the OS runs that worker again.</para>
 /// </summary>
 internal sealed unsafe class MatMulOperation : IParallelWork
 {
@@ -47,11 +51,15 @@ internal sealed unsafe class MatMulOperation : IParallelWork
     float* _x;
     int _columns;
     int _tokens;
-    /// <summary>Per thread, the next chunk of its own contiguous range and the range's end, each counter on its
-    /// own cache line (<see cref="CounterStride"/> ints apart).</summary>
-    readonly int[] _rangeNext;
-    readonly int[] _rangeEnd;
-    const int CounterStride = 16;
+    /// <summary>Per thread, its contiguous range of chunks still to do: the first in the low 32 bits, the end
+    /// in the high 32 bits, each range on its own cache line (<see cref="CounterStride"/> longs apart). The owner
+    /// takes chunks from the front, threads that are done with their own range take them from the back, so
+    /// both read the weights as sequential streams (chunks alternating between threads broke the hardware
+    /// prefetcher's streams: half the bandwidth).</summary>
+    readonly long[] _ranges;
+    const int CounterStride = 8;
+    /// <summary>Shared conversion: the next row to take, and how many are done.</summary>
+    int _quantizeNext, _quantizeDone;
 
     public MatMulOperation(ComputePool pool)
     {
@@ -59,8 +67,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         _decoded = new DecodedRows?[pool.ThreadCount];
         _rebiased = new RebiasedActivations?[pool.ThreadCount];
         _own = new QuantizedActivations?[pool.ThreadCount][];
-        _rangeNext = new int[pool.ThreadCount * CounterStride];
-        _rangeEnd = new int[pool.ThreadCount];
+        _ranges = new long[pool.ThreadCount * CounterStride];
     }
 
     /// <summary>y_i = x · w_iᵀ for the first <paramref name="count"/> pairs; every w_i has
@@ -96,15 +103,20 @@ internal sealed unsafe class MatMulOperation : IParallelWork
                 _activationOf[m] = found;
                 _firstChunk[m + 1] = _firstChunk[m] + (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
             }
+            PrepareThreadScratch();
+            _quantizeNext = 0;
+            _quantizeDone = 0;
             int total = _firstChunk[count], threads = _pool.ThreadCount;
             for (int i = 0; i < threads; i++)
             {
-                _rangeNext[i * CounterStride] = (int)((long)total * i / threads);
-                _rangeEnd[i] = (int)((long)total * (i + 1) / threads);
+                long first = (long)total * i / threads, end = (long)total * (i + 1) / threads;
+                _ranges[i * CounterStride] = first | end << 32;
             }
             try
             {
-                _pool.Run(this);
+                // No thread needs another to run: a worker the OS has not scheduled (a busy machine) holds
+                // nobody up, the threads that run take its share.
+                _pool.RunSelfScheduled(this);
             }
             finally
             {
@@ -114,6 +126,32 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         }
     }
 
+    /// <summary>Sizes every thread's scratch here, on the caller: a worker may join only some operations
+    /// (self-scheduled), and its first join must not allocate in the middle of a forward pass.</summary>
+    void PrepareThreadScratch()
+    {
+        for (int i = 0; i < _pool.ThreadCount; i++)
+        {
+            if (!OwnsNoCopies)
+            {
+                var own = _own[i] ??= [new(), new(), new()];
+                for (int a = 0; a < _activationCount; a++) own[a].Prepare(_activationTypes[a], _tokens, _columns);
+            }
+            for (int m = 0; m < _matrixCount; m++)
+            {
+                var w = _weights[m]!;
+                if (w.Tiles != null) continue;
+                if (w.HalfPairs is { } pairs && KernelOptions.Use512)
+                {
+                    if (UsesRebiased(pairs)) _rebiased[i] ??= new RebiasedActivations();
+                }
+                else if (!UsesFusedKernel(w)) (_decoded[i] ??= new DecodedRows()).Prepare(w.Type, w.Columns);
+            }
+        }
+    }
+
+    bool UsesFusedKernel(WeightMatrix w) => _tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type);
+
     bool OwnsNoCopies => _tokens > OwnCopyTokenLimit || _pool.ThreadCount == 1;
 
     public void Execute(int threadIndex, int threadCount)
@@ -122,29 +160,53 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         if (OwnsNoCopies)
         {
             activations = _shared;
-            for (int a = 0; a < _activationCount; a++)
-                for (int t = threadIndex; t < _tokens; t += threadCount) Quantize(t, activations[a]);
-            _pool.Barrier();
+            QuantizeShared();
         }
         else
         {
-            activations = _own[threadIndex] ??= [new(), new(), new()];
+            activations = _own[threadIndex]!;
             for (int a = 0; a < _activationCount; a++)
-            {
-                activations[a].Prepare(_activationTypes[a], _tokens, _columns);
                 for (int t = 0; t < _tokens; t++) Quantize(t, activations[a]);
-            }
         }
 
         // Each thread first works through its own contiguous range of chunks (one sequential stream of weights,
-        // which the hardware prefetcher follows; interleaved chunks measured at half the bandwidth), then takes
-        // what is left of the others' ranges.
-        for (int k = 0; k < threadCount; k++)
+        // which the hardware prefetcher follows), then takes what is left of the others' ranges from their ends.
+        int chunk;
+        while ((chunk = TakeFront(threadIndex)) >= 0) RunChunk(chunk, activations, threadIndex);
+        for (int k = 1; k < threadCount; k++)
         {
             int range = (threadIndex + k) % threadCount;
-            int chunk;
-            while ((chunk = Interlocked.Increment(ref _rangeNext[range * CounterStride]) - 1) < _rangeEnd[range])
-                RunChunk(chunk, activations, threadIndex);
+            while ((chunk = TakeBack(range)) >= 0) RunChunk(chunk, activations, threadIndex);
+        }
+    }
+
+    /// <summary>The first chunk left in range <paramref name="range"/>, or -1 when it is empty.</summary>
+    int TakeFront(int range)
+    {
+        ref long slot = ref _ranges[range * CounterStride];
+        long seen = Volatile.Read(ref slot);
+        while (true)
+        {
+            int first = (int)seen, end = (int)(seen >> 32);
+            if (first >= end) return -1;
+            long before = Interlocked.CompareExchange(ref slot, (seen & ~0xFFFFFFFFL) | (uint)(first + 1), seen);
+            if (before == seen) return first;
+            seen = before;
+        }
+    }
+
+    /// <summary>The last chunk left in range <paramref name="range"/>, or -1 when it is empty.</summary>
+    int TakeBack(int range)
+    {
+        ref long slot = ref _ranges[range * CounterStride];
+        long seen = Volatile.Read(ref slot);
+        while (true)
+        {
+            int first = (int)seen, end = (int)(seen >> 32);
+            if (first >= end) return -1;
+            long before = Interlocked.CompareExchange(ref slot, (uint)first | (long)(end - 1) << 32, seen);
+            if (before == seen) return end - 1;
+            seen = before;
         }
     }
 
@@ -160,13 +222,29 @@ internal sealed unsafe class MatMulOperation : IParallelWork
         else if (w.HalfPairs is { } pairs && KernelOptions.Use512)
         {
             int first = local * RowsPerChunk;
-            float* rebiased = _tokens >= HalfPairKernels.TileTokens && pairs.Type == GgmlType.F16
-                ? (_rebiased[threadIndex] ??= new RebiasedActivations()).For(x, _tokens, _operation)
-                : null;
+            float* rebiased = UsesRebiased(pairs) ? _rebiased[threadIndex]!.For(x, _tokens, _operation) : null;
             HalfPairKernels.Multiply(pairs, first, Math.Min(RowsPerChunk, w.Rows - first), x, rebiased, _tokens, y, w.Rows);
         }
-        else if (_tokens <= FusedTokenLimit && KernelOptions.Use512 && HasFusedKernel(w.Type)) RunFused(w, local, x, y);
-        else RunDecoded(w, local, x, y, _decoded[threadIndex] ??= new DecodedRows());
+        else if (UsesFusedKernel(w)) RunFused(w, local, x, y);
+        else RunDecoded(w, local, x, y, _decoded[threadIndex]!);
+    }
+
+    bool UsesRebiased(HalfPairRows pairs) => _tokens >= HalfPairKernels.TileTokens && pairs.Type == GgmlType.F16;
+
+    /// <summary>The shared conversion: rows (one token of one activation type) taken from a counter, then a
+    /// wait until every row is done. Only threads that took a row are waited for, so a worker that joins late
+    /// (or never) holds nobody up.</summary>
+    void QuantizeShared()
+    {
+        int items = _activationCount * _tokens;
+        int item;
+        while ((item = Interlocked.Increment(ref _quantizeNext) - 1) < items)
+        {
+            Quantize(item % _tokens, _shared[item / _tokens]);
+            Interlocked.Increment(ref _quantizeDone);
+        }
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _quantizeDone) < items) spin.SpinOnce(sleep1Threshold: -1);
     }
 
     void Quantize(int token, QuantizedActivations into) =>

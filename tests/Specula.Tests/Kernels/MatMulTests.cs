@@ -116,6 +116,27 @@ public class MatMulTests
         }
     }
 
+    /// <summary>A worker the OS does not run (held here) must not stall a multiplication, whether the threads
+    /// convert the activations into their own copies (few tokens) or share them (many).</summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0, 1)]
+    [InlineData(GgmlType.Q8_0, 3)]
+    [InlineData(GgmlType.Q4_K, 9)]
+    [InlineData(GgmlType.Q6_K, 40)]
+    public void MultiplicationFinishesWithTheSameResultWhileAWorkerIsNotRunning(GgmlType type, int tokens)
+    {
+        var (rows, columns) = OddShape(type);
+        using var w = new TestWeights(type, rows * 5, columns, seed: 23);
+        var x = TestWeights.RandomActivations(tokens, columns, seed: 6);
+        using var single = new ComputePool(1);
+        var expected = Fast(w, x, tokens, single);
+        using var hold = new ManualResetEventSlim(false);
+        using var pool = new ComputePool(2) { HoldWorkers = hold };
+        for (int run = 0; run < 3; run++) Assert.Equal(expected, Fast(w, x, tokens, pool));
+        hold.Set();
+        Assert.Equal(expected, Fast(w, x, tokens, pool));
+    }
+
     /// <summary>One to three tokens take the register-decoding matrix-vector kernels where the machine has them.</summary>
     [Theory]
     [MemberData(nameof(AllTypes))]
