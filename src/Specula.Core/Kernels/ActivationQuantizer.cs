@@ -108,22 +108,27 @@ public static unsafe class ActivationQuantizer
             float d = amax / 127f;
             float id = amax != 0f ? 127f / amax : 0f;
             var mul = Vector256.Create(id);
-            var i0 = Vector256.ConvertToInt32(Vector256.Round(v0 * mul));
-            var i1 = Vector256.ConvertToInt32(Vector256.Round(v1 * mul));
-            var i2 = Vector256.ConvertToInt32(Vector256.Round(v2 * mul));
-            var i3 = Vector256.ConvertToInt32(Vector256.Round(v3 * mul));
+            // x86 conversion (out of range and NaN give int.MinValue) and the saturating packs, as ggml: both
+            // only matter when 127 / amax overflows (amax below ~3.7e-37), where every quant becomes -128.
+            var i0 = Vector256.ConvertToInt32Native(Vector256.Round(v0 * mul));
+            var i1 = Vector256.ConvertToInt32Native(Vector256.Round(v1 * mul));
+            var i2 = Vector256.ConvertToInt32Native(Vector256.Round(v2 * mul));
+            var i3 = Vector256.ConvertToInt32Native(Vector256.Round(v3 * mul));
+            // Q8_1's sum is taken from the converted integers before packing (wrapping), as ggml does.
+            int convertedSum = Vector256.Sum(i0 + i1 + i2 + i3);
+            i0 = ClampToSByte(i0); i1 = ClampToSByte(i1); i2 = ClampToSByte(i2); i3 = ClampToSByte(i3);
             var s16a = Vector256.Narrow(i0, i1);
             var s16b = Vector256.Narrow(i2, i3);
             Vector256.Narrow(s16a, s16b).Store(q + b * 32);
             scales[b] = (float)(Half)d;
             Vector256.Create(scales[b]).Store(lanes + 8 * b);
+            // The kernels' own sums describe the stored quants.
             var columnSums = i0 + i1 + i2 + i3; // lane l: values l, l+8, l+16, l+24
-            int sum = Vector256.Sum(columnSums);
-            intSums[b] = sum;
+            intSums[b] = Vector256.Sum(columnSums);
             int evenPairs = columnSums[0] + columnSums[1] + columnSums[4] + columnSums[5];
             int oddPairs = columnSums[2] + columnSums[3] + columnSums[6] + columnSums[7];
             nibbleOffsets[b] = (ushort)(short)(-8 * evenPairs) | ((int)(ushort)(short)(-8 * oddPairs) << 16);
-            if (withSums) sums[b] = (float)(Half)(d * sum);
+            if (withSums) sums[b] = (float)(Half)(d * convertedSum);
         }
         // Padding to a whole 64-value chunk contributes nothing.
         for (int b = blocks; b < dst.BlocksPerRow; b++)
@@ -165,6 +170,16 @@ public static unsafe class ActivationQuantizer
                 if (MathF.Abs(xb[i]) == amax) { max = xb[i]; break; }
             }
             float iscale = -127f / max;
+            if (float.IsInfinity(iscale))
+            {
+                // |max| below ~3.7e-37: ggml's nearest_int turns every product (infinite or NaN) into a value
+                // whose low byte is 0, so all quants and sums are 0, with scale 1 / iscale (a signed zero).
+                scales[b] = 1f / iscale;
+                new Span<byte>(q + b * 256, 256).Clear();
+                new Span<short>(bsums + b * 16, 16).Clear();
+                new Span<short>(subBlockSums + b * 8, 8).Clear();
+                continue;
+            }
             var mul = Vector256.Create(iscale);
             var limit = Vector256.Create(127);
             for (int g = 0; g < 16; g++)
@@ -181,6 +196,10 @@ public static unsafe class ActivationQuantizer
             scales[b] = 1f / iscale;
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> ClampToSByte(Vector256<int> v) =>
+        Vector256.Min(Vector256.Max(v, Vector256.Create((int)sbyte.MinValue)), Vector256.Create((int)sbyte.MaxValue));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float MaxAcross(Vector256<float> v)

@@ -43,47 +43,6 @@ public struct BlockQ8_0
         }
     }
 
-    /// <summary>What llama.cpp's CPU backend does to activations before a Q4_0/Q5_0/Q8_0 dot product on
-    /// x86 with AVX or better (quantize_row_q8_0 in ggml-cpu/arch/x86/quants.c). It differs from the file
-    /// reference in two details: the multiplier is 127 / max|x| instead of 1 / (max|x| / 127), and quants
-    /// round half to even instead of away from zero, so some quants differ by one. Use this to reproduce
-    /// llama.cpp's matmul results bit for bit; use <see cref="QuantizeRow"/> for stored tensors.</summary>
-    public static void QuantizeActivationRow(ReadOnlySpan<float> src, Span<byte> dst)
-    {
-        var blocks = MemoryMarshal.Cast<byte, BlockQ8_0>(dst);
-        for (int b = 0; b < blocks.Length; b++)
-        {
-            ReadOnlySpan<float> x = src.Slice(b * Elements, Elements);
-            if (Vector256.IsHardwareAccelerated) QuantizeActivationBlockVector(x, ref blocks[b]);
-            else QuantizeActivationBlockScalar(x, ref blocks[b]);
-        }
-    }
-
-    internal static void QuantizeActivationBlockScalar(ReadOnlySpan<float> x, ref BlockQ8_0 block)
-    {
-        float amax = 0;
-        for (int j = 0; j < Elements; j++) amax = QuantMath.CMax(amax, MathF.Abs(x[j]));
-        block.D = Fp16.FromFloat(amax / 127f);
-        float id = amax != 0 ? 127f / amax : 0f;
-        Span<sbyte> qs = block.Qs;
-        for (int j = 0; j < Elements; j++) qs[j] = QuantMath.SaturateToInt8(QuantMath.RoundToInt32X86(x[j] * id));
-    }
-
-    static void QuantizeActivationBlockVector(ReadOnlySpan<float> x, ref BlockQ8_0 block)
-    {
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        float amax = BitConverter.Int32BitsToSingle(Q8Vector.MaxAbsBits(ref x0, Elements));
-        block.D = Fp16.FromFloat(amax / 127f);
-        var scale = Vector256.Create(amax != 0 ? 127f / amax : 0f);
-        Span<sbyte> qs = block.Qs;
-        Q8Vector.StoreInt8(
-            Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 0) * scale),
-            Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 8) * scale),
-            Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 16) * scale),
-            Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 24) * scale),
-            ref MemoryMarshal.GetReference(qs));
-    }
-
     /// <summary>ggml's quantize_row_q8_0_ref, written plainly.</summary>
     public static void QuantizeRowScalar(ReadOnlySpan<float> src, Span<byte> dst)
     {

@@ -46,55 +46,6 @@ public struct BlockQ8_1
         }
     }
 
-    /// <summary>What llama.cpp's CPU backend does to activations before a Q4_1/Q5_1 dot product on x86
-    /// with AVX or better (quantize_row_q8_1 in ggml-cpu/arch/x86/quants.c): multiplier 127 / max|x| and
-    /// round half to even, unlike the reference (see <see cref="BlockQ8_0.QuantizeActivationRow"/>).</summary>
-    public static void QuantizeActivationRow(ReadOnlySpan<float> src, Span<byte> dst)
-    {
-        var blocks = MemoryMarshal.Cast<byte, BlockQ8_1>(dst);
-        for (int b = 0; b < blocks.Length; b++)
-        {
-            ReadOnlySpan<float> x = src.Slice(b * Elements, Elements);
-            if (Vector256.IsHardwareAccelerated) QuantizeActivationBlockVector(x, ref blocks[b]);
-            else QuantizeActivationBlockScalar(x, ref blocks[b]);
-        }
-    }
-
-    internal static void QuantizeActivationBlockScalar(ReadOnlySpan<float> x, ref BlockQ8_1 block)
-    {
-        float amax = 0;
-        for (int j = 0; j < Elements; j++) amax = QuantMath.CMax(amax, MathF.Abs(x[j]));
-        float d = amax / 127f;
-        block.D = Fp16.FromFloat(d);
-        float id = amax != 0 ? 127f / amax : 0f;
-        Span<sbyte> qs = block.Qs;
-        int sum = 0;
-        for (int j = 0; j < Elements; j++)
-        {
-            // Summed before saturation, wrapping, as ggml adds the int32 lanes.
-            int q = QuantMath.RoundToInt32X86(x[j] * id);
-            qs[j] = QuantMath.SaturateToInt8(q);
-            sum += q;
-        }
-        block.S = Fp16.FromFloat(d * sum);
-    }
-
-    static void QuantizeActivationBlockVector(ReadOnlySpan<float> x, ref BlockQ8_1 block)
-    {
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        float amax = BitConverter.Int32BitsToSingle(Q8Vector.MaxAbsBits(ref x0, Elements));
-        float d = amax / 127f;
-        block.D = Fp16.FromFloat(d);
-        var scale = Vector256.Create(amax != 0 ? 127f / amax : 0f);
-        var q0 = Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 0) * scale);
-        var q1 = Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 8) * scale);
-        var q2 = Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 16) * scale);
-        var q3 = Q8Vector.RoundToInt32X86(Vector256.LoadUnsafe(ref x0, 24) * scale);
-        block.S = Fp16.FromFloat(d * Vector256.Sum((q0 + q1) + (q2 + q3)));
-        Span<sbyte> qs = block.Qs;
-        Q8Vector.StoreInt8(q0, q1, q2, q3, ref MemoryMarshal.GetReference(qs));
-    }
-
     /// <summary>ggml's quantize_row_q8_1_ref, written plainly.</summary>
     public static void QuantizeRowScalar(ReadOnlySpan<float> src, Span<byte> dst)
     {

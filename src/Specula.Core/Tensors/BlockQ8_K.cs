@@ -48,11 +48,6 @@ public struct BlockQ8_K
         }
     }
 
-    /// <summary>What llama.cpp's CPU backend does to activations before a K-quant dot product on x86:
-    /// there it is the reference itself, so this is <see cref="QuantizeRow"/> (named for symmetry with
-    /// <see cref="BlockQ8_0.QuantizeActivationRow"/>).</summary>
-    public static void QuantizeActivationRow(ReadOnlySpan<float> src, Span<byte> dst) => QuantizeRow(src, dst);
-
     /// <summary>ggml's quantize_row_q8_K_ref, written plainly. (For an all-zero block ggml leaves the
     /// sums untouched; we write zeros, which is what they are.)</summary>
     public static void QuantizeRowScalar(ReadOnlySpan<float> src, Span<byte> dst)

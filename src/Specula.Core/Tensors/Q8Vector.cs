@@ -39,14 +39,8 @@ internal static class Q8Vector
         return truncated + (awayFromZero & roundUp);
     }
 
-    /// <summary>Round half to even, then to int32 the x86 way (NaN and out-of-range give int.MinValue),
-    /// as _mm256_round_ps + _mm256_cvtps_epi32 do.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> RoundToInt32X86(Vector256<float> x) => Vector256.ConvertToInt32Native(Vector256.Round(x));
-
     /// <summary>Narrows 32 integers to bytes at <paramref name="dst"/>, saturating like the x86 pack
-    /// instructions (the quantizers only produce values in range, except the x86 activation path for
-    /// degenerate blocks).</summary>
+    /// instructions (the quantizers only produce values in range).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreInt8(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d, ref sbyte dst)
     {

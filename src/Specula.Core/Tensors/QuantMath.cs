@@ -30,15 +30,6 @@ internal static class QuantMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float RoundHalfAwayFromZero(float value) => MathF.Round(value, MidpointRounding.AwayFromZero);
 
-    /// <summary>Round half to even and convert to int32 as x86 SIMD does (_mm256_round_ps +
-    /// _mm256_cvtps_epi32): NaN and out-of-range values become int.MinValue.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int RoundToInt32X86(float value) => TruncateToInt32(MathF.Round(value, MidpointRounding.ToEven));
-
-    /// <summary>int32 to int8 with saturation, as the x86 pack instructions do.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static sbyte SaturateToInt8(int value) => (sbyte)Math.Clamp(value, sbyte.MinValue, sbyte.MaxValue);
-
     /// <summary>C's MAX(a, b) macro, ((a) &gt; (b) ? (a) : (b)), which matters when b is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float CMax(float a, float b) => a > b ? a : b;

@@ -71,41 +71,6 @@ public class GgmlBitExactTests
         }
     }
 
-    /// <summary>llama.cpp's CPU backend quantizes activations with its own SIMD routine (not the
-    /// reference); QuantizeActivationRow must reproduce it so our integer dot products see the same quants.</summary>
-    [Theory]
-    [MemberData(nameof(ActivationTypes))]
-    [InlineData(GgmlType.Q8_0)]
-    public void Activation_quantizer_equals_llama_cpp_cpu_backend(GgmlType type)
-    {
-        foreach (var data in QuantTestData.All().Where(d => IsFinite(d.Values)))
-        {
-            byte[] expected = Ggml.QuantizeRowCpu(type, data.Values);
-            var actual = new byte[expected.Length];
-            switch (type)
-            {
-                case GgmlType.Q8_0: BlockQ8_0.QuantizeActivationRow(data.Values, actual); break;
-                case GgmlType.Q8_1: BlockQ8_1.QuantizeActivationRow(data.Values, actual); break;
-                case GgmlType.Q8_K: BlockQ8_K.QuantizeActivationRow(data.Values, actual); break;
-            }
-            AssertBytesEqual(type, expected, actual, data.Name + " (activation)");
-
-            // The scalar fallback (machines without 256-bit vectors) gives the same bytes.
-            var scalar = new byte[expected.Length];
-            for (int b = 0; b < expected.Length / GgmlTypeInfo.Get(type).BytesPerBlock; b++)
-            {
-                var x = data.Values.AsSpan(b * GgmlTypeInfo.Get(type).BlockSize, GgmlTypeInfo.Get(type).BlockSize);
-                switch (type)
-                {
-                    case GgmlType.Q8_0: BlockQ8_0.QuantizeActivationBlockScalar(x, ref System.Runtime.InteropServices.MemoryMarshal.Cast<byte, BlockQ8_0>(scalar.AsSpan())[b]); break;
-                    case GgmlType.Q8_1: BlockQ8_1.QuantizeActivationBlockScalar(x, ref System.Runtime.InteropServices.MemoryMarshal.Cast<byte, BlockQ8_1>(scalar.AsSpan())[b]); break;
-                    case GgmlType.Q8_K: BlockQ8_K.QuantizeRowScalar(x, scalar.AsSpan(b * BlockQ8_K.Bytes, BlockQ8_K.Bytes)); break;
-                }
-            }
-            AssertBytesEqual(type, expected, scalar, data.Name + " (activation, scalar)");
-        }
-    }
-
     /// <summary>The runtime activation quantizer is not the reference one: on half-way ties they disagree.
     /// (Guards the test above against comparing two copies of the same function.)</summary>
     [Fact]

@@ -25,7 +25,7 @@ public static class QuantTestData
             yield return Make($"mixed-magnitudes/seed{seed}", seed, (r, _) => Normal(r) * MathF.Pow(10, (float)(r.NextDouble() * 8 - 4)));
             yield return Make($"sparse-zeros/seed{seed}", seed, (r, _) => r.Next(2) == 0 ? 0f : Normal(r));
         }
-        foreach (float scale in new[] { 1e-3f, 1e3f, 1e-6f, 1e-30f, 3e-39f, 1e6f })
+        foreach (float scale in new[] { 1e-3f, 1e3f, 1e-6f, 1e-30f, 1e-37f, 3e-39f, 1e6f })
             yield return Make($"normal*{scale:g}", 7, (r, _) => Normal(r) * scale);
         yield return Make("zeros", 0, (_, _) => 0f);
         yield return Make("zero-blocks", 11, (r, i) => (i / 32) % 2 == 0 ? 0f : Normal(r));
