@@ -44,29 +44,23 @@ public static unsafe class ActivationQuantizer
             for (; i + 8 <= n; i += 8)
             {
                 var v = Vector256.Load(x + i);
-                var magnitude = Vector256.Abs(v);
-                // Fast path for values in f16's normal range: round the mantissa to 10 bits, half to even.
-                if (Vector256.GreaterThanOrEqualAll(magnitude, Vector256.Create(6.103515625e-05f))
-                    && Vector256.LessThanOrEqualAll(magnitude, Vector256.Create(65504f)))
-                {
-                    var bits = v.AsUInt32();
-                    var rounded = (bits + Vector256.Create(0x0FFFu) + ((bits >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1FFFu);
-                    // Rounding up past 65504 overflows to infinity in f16.
-                    var result = rounded.AsSingle();
-                    result = Vector256.ConditionalSelect(
-                        Vector256.GreaterThan(Vector256.Abs(result), Vector256.Create(65504f)),
-                        Vector256.CopySign(Vector256.Create(float.PositiveInfinity), result), result);
-                    result.Store(y + i);
-                }
-                else
-                {
-                    for (int j = 0; j < 8; j++) y[i + j] = (float)(Half)x[i + j];
-                }
+                if (Vector256.EqualsAll(v, v)) RoundToHalf(v).Store(y + i);
+                else for (int j = 0; j < 8; j++) y[i + j] = (float)(Half)x[i + j]; // a NaN: the library keeps it a NaN
             }
             for (; i < n; i++) y[i] = (float)(Half)x[i];
         }
         else if (mode == RoundMode.BFloat16)
         {
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                if (Vector256.EqualsAll(v, v))
+                {
+                    var bits = v.AsUInt32();
+                    ((bits + Vector256.Create(0x7fffu) + ((bits >> 16) & Vector256<uint>.One)) & Vector256.Create(0xFFFF0000u)).AsSingle().Store(y + i);
+                }
+                else for (int j = 0; j < 8; j++) y[i + j] = RoundToBFloat16(x[i + j]);
+            }
             for (; i < n; i++) y[i] = RoundToBFloat16(x[i]);
         }
         else
@@ -75,6 +69,22 @@ public static unsafe class ActivationQuantizer
             i = n;
         }
         for (int j = n; j < dst.Stride; j++) y[j] = 0;
+    }
+
+    /// <summary>f32 → f16 → f32 for eight values that are not NaN, round to nearest even as the conversion does.
+    /// Normal range: the mantissa rounded to 10 bits in the integer bits (an overflow past 65504 becomes an
+    /// infinity). Below 2^-14 (f16 subnormals, spaced 2^-24): adding and subtracting 0.5 rounds the magnitude to a
+    /// multiple of 2^-24 (the spacing of floats in [0.5, 1)), half to even.</summary>
+    static Vector256<float> RoundToHalf(Vector256<float> v)
+    {
+        var magnitude = Vector256.Abs(v);
+        var bits = v.AsUInt32();
+        var normal = ((bits + Vector256.Create(0x0FFFu) + ((bits >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1FFFu)).AsSingle();
+        normal = Vector256.ConditionalSelect(
+            Vector256.GreaterThan(Vector256.Abs(normal), Vector256.Create(65504f)),
+            Vector256.CopySign(Vector256.Create(float.PositiveInfinity), normal), normal);
+        var subnormal = Vector256.CopySign((magnitude + Vector256.Create(0.5f)) - Vector256.Create(0.5f), v);
+        return Vector256.ConditionalSelect(Vector256.LessThan(magnitude, Vector256.Create(6.103515625e-05f)), subnormal, normal);
     }
 
     /// <summary>ggml's fp32 → bf16: round to nearest even, NaN kept quiet.</summary>

@@ -107,10 +107,10 @@ internal static unsafe class HalfPairKernels
         }
         float s0 = LaneSum.Of16(l0 + h0), s1 = LaneSum.Of16(l1 + h1), s2 = LaneSum.Of16(l2 + h2), s3 = LaneSum.Of16(l3 + h3);
         int from = tailColumns & 16;
-        y[0] = s0 + Tail<TFormat>(t0, xTail, from, tailColumns);
-        y[1] = s1 + Tail<TFormat>(t1, xTail, from, tailColumns);
-        y[2] = s2 + Tail<TFormat>(t2, xTail, from, tailColumns);
-        y[3] = s3 + Tail<TFormat>(t3, xTail, from, tailColumns);
+        y[0] = s0 + TailSum<TFormat>(t0, xTail, from, tailColumns);
+        y[1] = s1 + TailSum<TFormat>(t1, xTail, from, tailColumns);
+        y[2] = s2 + TailSum<TFormat>(t2, xTail, from, tailColumns);
+        y[3] = s3 + TailSum<TFormat>(t3, xTail, from, tailColumns);
     }
 
     /// <summary>One row times one token.</summary>
@@ -140,7 +140,7 @@ internal static unsafe class HalfPairKernels
         byte* tail = w.Tail(row);
         if (tailColumns >= 16) low = Vector512.FusedMultiplyAdd(TFormat.RowOrder16(tail), Vector512.Load(xTail), low);
         float lanes = LaneSum.Of16(low + high);
-        return lanes + Tail<TFormat>(tail, xTail, tailColumns & 16, tailColumns);
+        return lanes + TailSum<TFormat>(tail, xTail, tailColumns & 16, tailColumns);
     }
 
     /// <summary>Two rows of one group of four times four tokens (token k's activations at
@@ -222,17 +222,17 @@ internal static unsafe class HalfPairKernels
         float s10 = LaneSum.Of16(a10l + a10h), s11 = LaneSum.Of16(a11l + a11h);
         float s12 = LaneSum.Of16(a12l + a12h), s13 = LaneSum.Of16(a13l + a13h);
         int from = tailColumns & 16;
-        s00 += Tail<TFormat>(t0, x0 + pairs, from, tailColumns); s01 += Tail<TFormat>(t0, x1 + pairs, from, tailColumns);
-        s02 += Tail<TFormat>(t0, x2 + pairs, from, tailColumns); s03 += Tail<TFormat>(t0, x3 + pairs, from, tailColumns);
-        s10 += Tail<TFormat>(t1, x0 + pairs, from, tailColumns); s11 += Tail<TFormat>(t1, x1 + pairs, from, tailColumns);
-        s12 += Tail<TFormat>(t1, x2 + pairs, from, tailColumns); s13 += Tail<TFormat>(t1, x3 + pairs, from, tailColumns);
+        s00 += TailSum<TFormat>(t0, x0 + pairs, from, tailColumns); s01 += TailSum<TFormat>(t0, x1 + pairs, from, tailColumns);
+        s02 += TailSum<TFormat>(t0, x2 + pairs, from, tailColumns); s03 += TailSum<TFormat>(t0, x3 + pairs, from, tailColumns);
+        s10 += TailSum<TFormat>(t1, x0 + pairs, from, tailColumns); s11 += TailSum<TFormat>(t1, x1 + pairs, from, tailColumns);
+        s12 += TailSum<TFormat>(t1, x2 + pairs, from, tailColumns); s13 += TailSum<TFormat>(t1, x3 + pairs, from, tailColumns);
         y[0] = s00; y[yStride] = s01; y[2 * yStride] = s02; y[3 * yStride] = s03;
         y[1] = s10; y[yStride + 1] = s11; y[2 * yStride + 1] = s12; y[3 * yStride + 1] = s13;
     }
 
     /// <summary>Row-order columns [<paramref name="from"/>, <paramref name="to"/>) of a row's tail, one by one.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Tail<TFormat>(byte* tail, float* x, int from, int to) where TFormat : struct, IHalfPairFormat
+    static float TailSum<TFormat>(byte* tail, float* x, int from, int to) where TFormat : struct, IHalfPairFormat
     {
         float sum = 0;
         for (int i = from; i < to; i++) sum += TFormat.Load1(tail + 2L * i) * x[i];

@@ -40,6 +40,35 @@ public class ActivationQuantizerTests
         Assert.Equal(Tensors(type, x), Mine(type, x));
     }
 
+    /// <summary>The vector rounding to f16 and bf16 precision against the scalar conversions, for float bit
+    /// patterns spread over the whole range (every exponent, both signs) and the f16 boundaries: subnormals,
+    /// ties, the smallest normal, the largest finite, overflow, infinities and NaNs among them.</summary>
+    [Fact]
+    public unsafe void F16AndBF16RoundingMatchesTheScalarConversionsOverTheWholeRange()
+    {
+        var values = new List<float>();
+        for (long bits = 0; bits <= uint.MaxValue; bits += 65521) values.Add(BitConverter.UInt32BitsToSingle((uint)bits));
+        float[] edges = [6.103515625e-05f, 6.1e-05f, 5.96e-08f, 2.98023224e-08f, 8.940697e-08f, 65504f, 65519.99f, 65520f,
+            float.MaxValue, float.Epsilon, float.PositiveInfinity, float.NaN, 0f, -0f, 1.00048828125f, 1.000244140625f];
+        foreach (var e in edges) { values.Add(e); values.Add(-e); }
+        for (int i = 0; i < 4096; i++) values.Add(BitConverter.UInt32BitsToSingle(0x33000000u + (uint)i * 4093)); // f16 subnormal range
+        var x = values.ToArray();
+        using var q = new QuantizedActivations();
+        foreach (var type in new[] { GgmlType.F16, GgmlType.BF16 })
+        {
+            q.Prepare(type, 1, x.Length);
+            ActivationQuantizer.QuantizeRow(x, q, 0);
+            float* y = q.FloatRow(0);
+            for (int i = 0; i < x.Length; i++)
+            {
+                float expected = type == GgmlType.F16 ? (float)(Half)x[i] : ActivationQuantizer.RoundToBFloat16(x[i]);
+                if (float.IsNaN(expected)) Assert.True(float.IsNaN(y[i]), $"{type}: NaN input 0x{BitConverter.SingleToUInt32Bits(x[i]):X8}");
+                else Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(y[i]),
+                    $"{type}: 0x{BitConverter.SingleToUInt32Bits(x[i]):X8} ({x[i]}) gives {y[i]}, expected {expected}");
+            }
+        }
+    }
+
     [Fact]
     public void Q8_KPicksTheFirstValueOfLargestMagnitudeForItsSign()
     {
