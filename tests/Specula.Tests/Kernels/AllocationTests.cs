@@ -27,6 +27,8 @@ public class AllocationTests
     [InlineData(GgmlType.Q4_K, 1)]
     [InlineData(GgmlType.F16, 1)]
     [InlineData(GgmlType.Q8_0, 8)]
+    [InlineData(GgmlType.F16, 8)]
+    [InlineData(GgmlType.BF16, 1)]
     public void MatMulAllocatesNothingAfterWarmUp(GgmlType type, int tokens)
     {
         int columns = 512;
