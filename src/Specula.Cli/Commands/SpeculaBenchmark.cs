@@ -88,17 +88,20 @@ public static class SpeculaBenchmark
         return ids;
     }
 
-    /// <summary>The read bandwidth is measured before the first run and after every run, and the best is
+    /// <summary>The read bandwidth is measured before the first timed run and after every run, and the best is
     /// kept: on a shared machine it moves from minute to minute, and the bound must hold for every run.</summary>
     public static BenchResult Run(string path, int threads, int promptTokens, int genTokens, int repetitions,
         KvCacheType kvCacheType = KvCacheType.F32)
     {
         if (repetitions < 1) throw new CliException("at least one repetition (--reps)");
         using var engine = new SpeculaEngine(path, threads, promptTokens, genTokens, kvCacheType);
-        using var bandwidth = new MemoryBandwidth.Probe(ComputePool.Shared);
-        bandwidth.Measure();
         var prompt = PromptIds(promptTokens, engine.VocabularySize);
         engine.RunOnce(prompt, genTokens); // warm-up
+        // Resident memory of the engine after a whole run (the runs allocate nothing more), taken before the
+        // bandwidth probe's buffer exists: that buffer is the benchmark's, not the model's.
+        long resident = Process.GetCurrentProcess().WorkingSet64;
+        using var bandwidth = new MemoryBandwidth.Probe(ComputePool.Shared);
+        bandwidth.Measure();
         var prefill = new List<double>();
         var decode = new List<double>();
         for (int rep = 0; rep < repetitions; rep++)
@@ -112,7 +115,7 @@ public static class SpeculaBenchmark
             Path.GetFileNameWithoutExtension(path), threads, promptTokens, genTokens, repetitions,
             Median(prefill), Median(decode), prefill, decode, engine.LoadSeconds,
             engine.BytesPerDecodedToken, bandwidth.Best,
-            Process.GetCurrentProcess().WorkingSet64, new FileInfo(path).Length, kvCacheType);
+            resident, new FileInfo(path).Length, kvCacheType);
     }
 
     /// <summary>Weight bytes every decode step reads (each matrix once) plus the KV cache rows attention
