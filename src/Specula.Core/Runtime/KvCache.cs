@@ -120,7 +120,7 @@ public sealed class KvCache
     public int CreateSequence()
     {
         int id = FreeSequenceId();
-        _sequences[id] = new KvBlockTable(LayerCount, 4);
+        _sequences[id] = new KvBlockTable(LayerCount, MaxBlocksPerSequence);
         return id;
     }
 
@@ -129,7 +129,7 @@ public sealed class KvCache
     {
         var source = Table(sequence);
         int id = FreeSequenceId();
-        var copy = new KvBlockTable(LayerCount, source.BlockCount);
+        var copy = new KvBlockTable(LayerCount, MaxBlocksPerSequence);
         copy.CopyFrom(source);
         for (int i = 0; i < copy.BlockCount; i++) _refCounts[copy.Blocks[i]]++;
         _sequences[id] = copy;
@@ -312,6 +312,10 @@ public sealed class KvCache
     }
 
     int BlocksFor(int rows) => (rows + BlockSize - 1) >> _blockShift;
+
+    /// <summary>The most blocks one sequence can hold (its maximum length, or the whole cache if smaller). Block
+    /// tables start this large: growing one later would allocate in the middle of a decode step.</summary>
+    int MaxBlocksPerSequence => (int)Math.Min(BlockCount, ((long)MaxSequenceLength + BlockSize - 1) >> _blockShift);
 
     void MakeBlockWritable(KvBlockTable table, int index)
     {
