@@ -203,10 +203,12 @@ public unsafe class BlockwiseAttentionTests
         var table = f.Cache.Table(0);
         for (int i = 0; i < 3; i++)
             BlockwiseAttention.Group(queries.AsSpan(0, 4 * 64), 4, 64, 0.125f, f.Cache, table, 0, 1, 64, 80, extra, scratch, output);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-            BlockwiseAttention.Group(queries.AsSpan(0, 4 * 64), 4, 64, 0.125f, f.Cache, table, 0, i & 1, 64, 80 + i, extra.AsSpan(0, i & 1), scratch, output);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        long allocated = AllocationMeter.OnCurrentThread(() =>
+        {
+            for (int i = 0; i < 10; i++)
+                BlockwiseAttention.Group(queries.AsSpan(0, 4 * 64), 4, 64, 0.125f, f.Cache, table, 0, i & 1, 64, 80 + i, extra.AsSpan(0, i & 1), scratch, output);
+        });
+        Assert.Equal(0, allocated);
     }
 
     [Theory]

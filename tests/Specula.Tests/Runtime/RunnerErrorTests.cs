@@ -63,7 +63,7 @@ public class RunnerErrorTests(StoriesModelFixture fixture) : IClassFixture<Stori
             batch.Add(seq, 10 + warmup, runner.Cache.Length(seq), wantsLogits: true);
             runner.Forward(batch);
         }
-        long allocated = AllocatedByCurrentThread(() =>
+        long allocated = AllocationMeter.OnCurrentThread(() =>
         {
             for (int step = 0; step < 5; step++)
             {
@@ -88,7 +88,7 @@ public class RunnerErrorTests(StoriesModelFixture fixture) : IClassFixture<Stori
         batch.Add(seq, 6, runner.Cache.Length(seq), wantsLogits: true);
         runner.Forward(batch);
         // Rows 61..140: past the 4th, 8th (and 9th) block of 16 rows, where the block table used to grow.
-        long allocated = AllocatedByCurrentThread(() =>
+        long allocated = AllocationMeter.OnCurrentThread(() =>
         {
             for (int step = 0; step < 80; step++)
             {
@@ -99,18 +99,5 @@ public class RunnerErrorTests(StoriesModelFixture fixture) : IClassFixture<Stori
         });
         Assert.Equal(0, allocated);
         Assert.Equal(141, runner.Cache.Length(seq));
-    }
-
-    /// <summary>Bytes the calling thread allocates while running <paramref name="action"/>. A collection first
-    /// empties the thread's allocation context: the runtime can retire a partly used context without a
-    /// collection (seen in the parallel test run), and the per-thread counter then counts its unused rest
-    /// (96 bytes here, about 1 run in 15) as allocated. Every object allocated afterwards is still counted
-    /// exactly.</summary>
-    static long AllocatedByCurrentThread(Action action)
-    {
-        GC.Collect(0);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -468,10 +468,11 @@ public class SamplerTests
             for (int i = 0; i < 50; i++)
                 sampler.Sample(logits, history, random);
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 100; i++)
-                sampler.Sample(logits, history, random);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = AllocationMeter.OnCurrentThread(() =>
+            {
+                for (int i = 0; i < 100; i++)
+                    sampler.Sample(logits, history, random);
+            });
             Assert.True(allocated == 0, $"{parameters} allocated {allocated} bytes in 100 steps");
         }
     }
