@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Specula.Kernels;
 
 namespace Specula.Gguf;
 
@@ -8,10 +8,8 @@ namespace Specula.Gguf;
 /// resident, nearly doubling the memory of a quantized model. The file is mapped shared and read-only, so
 /// the pages are simply unmapped: a later read faults them back in from the page cache, unchanged.
 /// </summary>
-internal static unsafe partial class MappedFilePages
+internal static unsafe class MappedFilePages
 {
-    const int DontNeed = 4; // MADV_DONTNEED on Linux and macOS
-
     /// <summary>Releases the whole pages inside [<paramref name="start"/>, start + <paramref name="length"/>)
     /// (pages shared with a neighbouring tensor are kept). Returns whether anything was released; does nothing
     /// where the platform has no such call.</summary>
@@ -22,9 +20,6 @@ internal static unsafe partial class MappedFilePages
         long first = ((long)start + page - 1) & ~(page - 1);
         long end = ((long)start + length) & ~(page - 1);
         if (end <= first) return false;
-        return madvise((void*)first, (nuint)(end - first), DontNeed) == 0;
+        return LinuxMemory.madvise((void*)first, (nuint)(end - first), LinuxMemory.DontNeedAdvice) == 0;
     }
-
-    [LibraryImport("libc", SetLastError = false)]
-    private static partial int madvise(void* address, nuint length, int advice);
 }

@@ -223,12 +223,3 @@ internal sealed unsafe class RowTiles : IDisposable
         GC.RemoveMemoryPressure(Math.Max(_bytes, 64));
     }
 }
-
-/// <summary>The one Linux call the row tiles use.</summary>
-internal static unsafe partial class LinuxMemory
-{
-    public const int HugePageAdvice = 14; // MADV_HUGEPAGE
-
-    [LibraryImport("libc", SetLastError = false)]
-    internal static partial int madvise(void* address, nuint length, int advice);
-}
