@@ -131,8 +131,8 @@ internal static unsafe class Block32Kernels
             for (int half = 0; half < 2; half++)
             {
                 var xv = Vector256.Load(xq + 64 * c + 32 * half);
-                var lanes = Int8Dot.Quads(Vector256.Load(q + 64 * c + 32 * half), xv, ones);
-                if (TFormat.Offset != 0) lanes -= Int8Dot.Quads(offset, xv, ones);
+                var lanes = Int8Dot.AddQuads(Vector256<int>.Zero, Vector256.Load(q + 64 * c + 32 * half), xv);
+                if (TFormat.Offset != 0) lanes -= Int8Dot.AddQuads(Vector256<int>.Zero, offset, xv);
                 var scale = Vector256.Load(s + 16 * c + 8 * half) * Vector256.Create(xs[2 * c + half]);
                 var value = Avx.ConvertToVector256Single(lanes);
                 if (half == 0) accLow = Vector256.FusedMultiplyAdd(value, scale, accLow);
@@ -157,8 +157,8 @@ internal static unsafe class Block32Kernels
             for (int quarter = 0; quarter < 4; quarter++)
             {
                 var xv = Vector128.Load(xq + 64 * c + 16 * quarter);
-                var lanes = Int8Dot.Quads(Vector128.Load(q + 64 * c + 16 * quarter), xv, ones);
-                if (TFormat.Offset != 0) lanes -= Int8Dot.Quads(offset, xv, ones);
+                var lanes = Int8Dot.AddQuads(Vector128<int>.Zero, Vector128.Load(q + 64 * c + 16 * quarter), xv);
+                if (TFormat.Offset != 0) lanes -= Int8Dot.AddQuads(Vector128<int>.Zero, offset, xv);
                 var scale = Vector128.Load(s + 16 * c + 4 * quarter) * Vector128.Create(xs[2 * c + quarter / 2]);
                 var value = Vector128.ConvertToSingle(lanes);
                 switch (quarter)

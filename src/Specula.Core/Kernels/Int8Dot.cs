@@ -89,6 +89,20 @@ internal static class Int8Dot
         return Vector128.Create(lanes[0], lanes[1], lanes[2], lanes[3]);
     }
 
+    /// <summary><paramref name="acc"/> plus the sums of four adjacent u·s byte products (lane i: bytes 4i..4i+3),
+    /// what <c>Widen(Pairs(u, s))</c> adds. With AVX-VNNI (256/128-bit <c>vpdpbusd</c>, e.g. Intel client CPUs
+    /// since Alder Lake) it is one instruction; the result is the same because the pair step never saturates
+    /// for the value ranges used here (a pair sum of 2·255·127 is only possible with unsigned bytes above 128,
+    /// which no weight format produces; Q8_0's |w| stays at most 128 against activations of at most 127).
+    /// .NET 10 exposes no 512-bit VNNI class for AVX512-VNNI, so the 512-bit kernels keep the two steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AddQuads(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> s) =>
+        AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, u, s) : acc + Widen(Pairs(u, s));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> AddQuads(Vector128<int> acc, Vector128<byte> u, Vector128<sbyte> s) =>
+        AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, u, s) : acc + Widen(Pairs(u, s));
+
     /// <summary>For signed weights (Q8_0): |w| and x with w's sign, so that the unsigned × signed step
     /// computes w·x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

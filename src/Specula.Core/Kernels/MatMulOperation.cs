@@ -135,7 +135,7 @@ internal sealed unsafe class MatMulOperation : IParallelWork
             if (!OwnsNoCopies)
             {
                 var own = _own[i] ??= [new(), new(), new()];
-                for (int a = 0; a < _activationCount; a++) own[a].Prepare(_activationTypes[a], _tokens, _columns);
+                for (int a = 0; a < _activationCount; a++) own[a]!.Prepare(_activationTypes[a], _tokens, _columns);
             }
             for (int m = 0; m < _matrixCount; m++)
             {

@@ -297,7 +297,7 @@ internal static unsafe class TileKernels
                 {
                     var wv = Vector256.Load((sbyte*)block + 64 * g);
                     var (magnitude, signed) = Int8Dot.MoveSign(wv, Broadcast256(xq + 32 * b + 4 * g));
-                    sum += Int8Dot.Widen(Int8Dot.Pairs(magnitude, signed));
+                    sum = Int8Dot.AddQuads(sum, magnitude, signed);
                 }
                 acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sum), wd * Vector256.Create(xd[b]), acc);
             }
@@ -362,7 +362,7 @@ internal static unsafe class TileKernels
                 {
                     var wv = Vector128.Load((sbyte*)block + 64 * g);
                     var (magnitude, signed) = Int8Dot.MoveSign(wv, Broadcast128(xq + 32 * b + 4 * g));
-                    sum += Int8Dot.Widen(Int8Dot.Pairs(magnitude, signed));
+                    sum = Int8Dot.AddQuads(sum, magnitude, signed);
                 }
                 acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(sum), Scales128(scales, quarter) * Vector128.Create(xd[b]), acc);
             }
