@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Specula.Engine;
+using Specula.Kernels;
 using Specula.Runtime;
 using Specula.Sampling;
 
@@ -60,6 +61,10 @@ sealed class GenerationArguments
         AllowMultipleArgumentsPerToken = false,
     };
     public Option<string> KvType { get; } = KvTypeOption.Create();
+    public Option<int> Threads { get; } = new("--threads", "-t")
+    {
+        Description = "Compute threads (default: processor count)", DefaultValueFactory = _ => ComputePool.DefaultThreadCount,
+    };
     public Option<bool> VerbosePrompt { get; } = new("--verbose-prompt") { Description = "Print the prompt's token ids to stderr (chat: after each answer, with how many came from the KV cache)" };
 
     public void AddTo(Command command)
@@ -67,7 +72,7 @@ sealed class GenerationArguments
         foreach (var option in new Option[]
                  {
                      Model, ContextSize, MaxTokens, Temperature, TopK, TopP, MinP, RepeatPenalty, RepeatLastN,
-                     PresencePenalty, FrequencyPenalty, Seed, Stop, KvType, VerbosePrompt,
+                     PresencePenalty, FrequencyPenalty, Seed, Stop, KvType, Threads, VerbosePrompt,
                  })
             command.Options.Add(option);
     }
@@ -110,9 +115,13 @@ sealed class GenerationArguments
 
     public bool UsesDefaultModel(ParseResult parse) => parse.GetValue(Model) == null;
 
-    /// <summary>Resolves the model argument (pulling a hub model with a progress bar) and opens it.</summary>
+    /// <summary>Sizes the compute pool from --threads, resolves the model argument (pulling a hub model with a
+    /// progress bar) and opens it.</summary>
     public async Task<LoadedModel> LoadAsync(ParseResult parse, Func<Hub.HubOptions> hub, CancellationToken cancellationToken)
     {
+        int threads = parse.GetValue(Threads);
+        if (threads < 1 || threads > 1024) throw new CliException($"--threads must be between 1 and 1024, got {threads}");
+        if (threads != ComputePool.Shared.ThreadCount) ComputePool.ConfigureShared(threads);
         var error = parse.InvocationConfiguration.Error;
         string path = await Hub.ModelReference.ResolveAsync(ModelArgument(parse), hub(), DownloadProgressBar.ForConsole(error), cancellationToken);
         return LoadedModel.Load(path);
