@@ -27,10 +27,9 @@ static unsafe class Attention
     /// <summary>One thread's scratch, sized for a group of query heads and the longest sequence.</summary>
     internal sealed class Scratch
     {
-        public readonly float[] Scores;     // group x (units rounded up to 4) x 16
+        public readonly float[] Scores;     // group x units x 16
         public readonly nint[] UnitValues;  // per unit: its value slab (dimension d at BlockSize·d)
         public float[] Staging = [];        // value slabs of units that are not 16 consecutive visible rows
-        public float[] Zeros = [];          // one value slab of zeros, read by the padding units
         public readonly int UnitCapacity;
 
         public Scratch(int groupSize, int contextLength)
@@ -38,11 +37,6 @@ static unsafe class Attention
             UnitCapacity = ((contextLength + Lanes - 1) / Lanes + 3) & ~3;
             Scores = new float[groupSize * UnitCapacity * Lanes];
             UnitValues = new nint[UnitCapacity];
-        }
-
-        public void EnsureZeros(int floats)
-        {
-            if (Zeros.Length < floats) Zeros = new float[floats];
         }
 
         /// <summary>Room for <paramref name="floats"/> of staged slabs (one for a partial unit; more only for
@@ -55,19 +49,21 @@ static unsafe class Attention
 
     /// <param name="queries">The group's query heads, <paramref name="groupSize"/> x headSize, consecutive.</param>
     /// <param name="outputs">The group's output heads, groupSize x valueSize, consecutive.</param>
+    /// <param name="prefetch">Whether to prefetch the cache rows ahead of use: worth it where they are cold (a
+    /// decode step reads each row once), not where a batch of many rows keeps rereading them from cache (a
+    /// prefill), where the prefetch instructions only cost time. No result depends on it.</param>
     public static void Group(
         ReadOnlySpan<float> queries, int groupSize, int headSize, float scale,
         KvCache cache, KvBlockTable table, int layer, int kvHead, int valueSize,
         int prefixRows, ReadOnlySpan<int> extraRows,
-        Scratch scratch, Span<float> outputs)
+        Scratch scratch, Span<float> outputs, bool prefetch = true)
     {
         if (cache.Type != KvCacheType.F32) throw new ArgumentException($"this attention kernel reads an F32 cache, this one is {cache.Type}");
         int count = prefixRows + extraRows.Length;
         int units = (count + Lanes - 1) / Lanes;
-        int paddedUnits = (units + 3) & ~3;
         if (queries.Length < groupSize * headSize || outputs.Length < groupSize * valueSize)
             throw new ArgumentException("attention buffers are too small");
-        if (paddedUnits > scratch.UnitCapacity || scratch.Scores.Length < groupSize * paddedUnits * Lanes)
+        if (units > scratch.UnitCapacity || scratch.Scores.Length < groupSize * units * Lanes)
             throw new ArgumentException($"attention scratch holds {scratch.UnitCapacity} units of {Lanes} rows, {count} rows are visible");
         var rows = new VisibleRows
         {
@@ -75,12 +71,11 @@ static unsafe class Attention
             KvHeads = cache.KvHeadCount, KvHead = kvHead, Prefix = prefixRows, Count = count,
             HeadSize = headSize, ValueSize = valueSize,
         };
-        // Units staged: the partial or scattered ones; the padding units read a slab of zeros.
+        // Units staged: the partial or scattered ones.
         scratch.EnsureStaging((units - rows.FullUnits) * valueSize * cache.BlockSize);
-        scratch.EnsureZeros(valueSize * cache.BlockSize);
 
         fixed (float* q = queries, keys = cache.Keys(layer), values = cache.Values(layer), o = outputs)
-        fixed (float* s = scratch.Scores, staging = scratch.Staging, zeros = scratch.Zeros)
+        fixed (float* s = scratch.Scores, staging = scratch.Staging)
         fixed (nint* unitValues = scratch.UnitValues)
         fixed (int* extra = extraRows, blocks = table.Blocks)
         {
@@ -88,19 +83,20 @@ static unsafe class Attention
             rows.Extra = extra;
             rows.Keys = keys;
             rows.Values = values;
-            var shape = new Shape { GroupSize = groupSize, Scale = scale, Units = units, PaddedUnits = paddedUnits };
+            var shape = new Shape { GroupSize = groupSize, Scale = scale, Units = units, Prefetch = prefetch };
             switch (Lanes16.Current)
             {
-                case Lanes16.Width.W512: Compute<Lanes512>(shape, rows, q, s, (float**)unitValues, staging, zeros, o); break;
-                case Lanes16.Width.W256: Compute<Lanes256>(shape, rows, q, s, (float**)unitValues, staging, zeros, o); break;
-                default: Compute<Lanes128>(shape, rows, q, s, (float**)unitValues, staging, zeros, o); break;
+                case Lanes16.Width.W512: Compute<Lanes512>(shape, rows, q, s, (float**)unitValues, staging, o); break;
+                case Lanes16.Width.W256: Compute<Lanes256>(shape, rows, q, s, (float**)unitValues, staging, o); break;
+                default: Compute<Lanes128>(shape, rows, q, s, (float**)unitValues, staging, o); break;
             }
         }
     }
 
     struct Shape
     {
-        public int GroupSize, Units, PaddedUnits;
+        public int GroupSize, Units;
+        public bool Prefetch;
         public float Scale;
     }
 
@@ -140,11 +136,12 @@ static unsafe class Attention
 
     [SkipLocalsInit]
     static void Compute<T>(in Shape shape, in VisibleRows rows, float* queries, float* scores, float** unitValues,
-        float* staging, float* zeros, float* outputs) where T : unmanaged, ILanes16<T>
+        float* staging, float* outputs) where T : unmanaged, ILanes16<T>
     {
         int groupSize = shape.GroupSize, headSize = rows.HeadSize, valueSize = rows.ValueSize;
-        int units = shape.Units, padded = shape.PaddedUnits, stride = padded * Lanes, count = rows.Count;
+        int units = shape.Units, stride = units * Lanes, count = rows.Count;
         int whole = headSize & ~63;
+        bool prefetch = shape.Prefetch;
         T* partial = stackalloc T[Lanes];
         float* sums = stackalloc float[Lanes];
 
@@ -155,12 +152,27 @@ static unsafe class Attention
             int first = u * Lanes, inUnit = Math.Min(Lanes, count - first);
             bool contiguous = u < rows.ContiguousUnits;
             float* unitKeys = contiguous ? rows.Key(first) : null;
-            if (contiguous) Prefetch(rows, u);
+            if (contiguous && prefetch) Prefetch(rows, u);
             for (int g = 0; g < groupSize; g++)
             {
                 float* q = queries + g * headSize;
                 float* score = scores + g * stride + first;
-                if (whole > 0)
+                if (whole == 64)
+                {
+                    // One 64-element step (head size 64, the common case): the query's four vectors stay in
+                    // registers across the unit's rows.
+                    T q0 = T.Load(q), q1 = T.Load(q + 16), q2 = T.Load(q + 32), q3 = T.Load(q + 48);
+                    for (int lane = 0; lane < inUnit; lane++)
+                    {
+                        float* key = contiguous ? unitKeys + lane * headSize : rows.Key(first + lane);
+                        var zero = T.Broadcast(0f);
+                        partial[lane] = (T.MultiplyAdd(q0, T.Load(key), zero) + T.MultiplyAdd(q2, T.Load(key + 32), zero))
+                            + (T.MultiplyAdd(q1, T.Load(key + 16), zero) + T.MultiplyAdd(q3, T.Load(key + 48), zero));
+                    }
+                    for (int lane = inUnit; lane < Lanes; lane++) partial[lane] = T.Broadcast(0f);
+                    T.SumEach(partial, sums);
+                }
+                else if (whole > 0)
                 {
                     for (int lane = 0; lane < inUnit; lane++)
                         partial[lane] = DotSteps<T>(q, contiguous ? unitKeys + lane * headSize : rows.Key(first + lane), whole);
@@ -183,15 +195,11 @@ static unsafe class Attention
             }
         }
 
-        // Probabilities; the padding units (up to a multiple of 4) get 0.
-        for (int g = 0; g < groupSize; g++)
-        {
-            Softmax.Run<T>(scores + g * stride, units * Lanes);
-            new Span<float>(scores + g * stride + units * Lanes, (padded - units) * Lanes).Clear();
-        }
+        // Probabilities.
+        for (int g = 0; g < groupSize; g++) Softmax.Run<T>(scores + g * stride, units * Lanes);
 
         // Every unit's value slab, dimension d at BlockSize·d: in place for whole units of consecutive rows,
-        // staged (zero-padded) for the others; the padding units read a slab of zeros.
+        // staged (zero-padded) for the others.
         int full = rows.FullUnits, slab = valueSize * rows.BlockSize;
         for (int u = 0; u < full; u++) unitValues[u] = rows.Value(u * Lanes);
         for (int u = full; u < units; u++)
@@ -200,7 +208,6 @@ static unsafe class Attention
             Stage<T>(rows, u, target);
             unitValues[u] = target;
         }
-        for (int u = units; u < padded; u++) unitValues[u] = zeros;
 
         // Outputs: per head and dimension, four 16-lane accumulators over the units (unit u into u mod 4);
         // the sixteen lane sums of a tile of dimensions together.
@@ -212,9 +219,9 @@ static unsafe class Attention
             {
                 int end = Math.Min(d0 + Lanes, valueSize), d = d0;
                 for (; d + 4 <= end; d += 4)
-                    WeightedSumOfFour<T>(p, unitValues, padded, (long)d << rows.BlockShift, rows.BlockSize, partial + (d - d0));
+                    WeightedSumOfFour<T>(p, unitValues, units, (long)d << rows.BlockShift, rows.BlockSize, partial + (d - d0));
                 for (; d < end; d++)
-                    WeightedSumOfOne<T>(p, unitValues, padded, (long)d << rows.BlockShift, partial + (d - d0));
+                    WeightedSumOfOne<T>(p, unitValues, units, (long)d << rows.BlockShift, partial + (d - d0));
                 for (int t = end - d0; t < Lanes; t++) partial[t] = T.Broadcast(0f);
                 T.SumEach(partial, sums);
                 for (int t = 0; t < end - d0; t++) output[d0 + t] = sums[t];
@@ -227,14 +234,16 @@ static unsafe class Attention
     /// over the units u with u mod 4 = k, lane by lane with fused multiply-adds. Kept apart, so that its
     /// sixteen accumulators stay in registers.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static void WeightedSumOfFour<T>(float* p, float** unitValues, int padded, long offset, int dimensionStride, T* result)
+    static void WeightedSumOfFour<T>(float* p, float** unitValues, int units, long offset, int dimensionStride, T* result)
         where T : unmanaged, ILanes16<T>
     {
         var zero = T.Broadcast(0f);
         T a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
         T a20 = zero, a21 = zero, a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero, a33 = zero;
         long s = dimensionStride;
-        for (int u = 0; u < padded; u += 4, p += 4 * Lanes)
+        int quads = units & ~3;
+        int u = 0;
+        for (; u < quads; u += 4, p += 4 * Lanes)
         {
             float* v = unitValues[u] + offset;
             var w = T.Load(p);
@@ -261,6 +270,35 @@ static unsafe class Attention
             a23 = T.MultiplyAdd(w, T.Load(v + 2 * s), a23);
             a33 = T.MultiplyAdd(w, T.Load(v + 3 * s), a33);
         }
+        // The last one to three units; the padding units up to a multiple of 4 would add exactly 0 (0 · 0 to
+        // an accumulator that, started at +0, is never -0), so they are skipped.
+        if (u < units)
+        {
+            float* v = unitValues[u] + offset;
+            var w = T.Load(p);
+            a00 = T.MultiplyAdd(w, T.Load(v), a00);
+            a10 = T.MultiplyAdd(w, T.Load(v + s), a10);
+            a20 = T.MultiplyAdd(w, T.Load(v + 2 * s), a20);
+            a30 = T.MultiplyAdd(w, T.Load(v + 3 * s), a30);
+            if (u + 1 < units)
+            {
+                v = unitValues[u + 1] + offset;
+                w = T.Load(p + Lanes);
+                a01 = T.MultiplyAdd(w, T.Load(v), a01);
+                a11 = T.MultiplyAdd(w, T.Load(v + s), a11);
+                a21 = T.MultiplyAdd(w, T.Load(v + 2 * s), a21);
+                a31 = T.MultiplyAdd(w, T.Load(v + 3 * s), a31);
+            }
+            if (u + 2 < units)
+            {
+                v = unitValues[u + 2] + offset;
+                w = T.Load(p + 2 * Lanes);
+                a02 = T.MultiplyAdd(w, T.Load(v), a02);
+                a12 = T.MultiplyAdd(w, T.Load(v + s), a12);
+                a22 = T.MultiplyAdd(w, T.Load(v + 2 * s), a22);
+                a32 = T.MultiplyAdd(w, T.Load(v + 3 * s), a32);
+            }
+        }
         result[0] = (a00 + a02) + (a01 + a03);
         result[1] = (a10 + a12) + (a11 + a13);
         result[2] = (a20 + a22) + (a21 + a23);
@@ -268,18 +306,23 @@ static unsafe class Attention
     }
 
     /// <summary><see cref="WeightedSumOfFour"/> for a single dimension (value sizes not a multiple of 4).</summary>
-    static void WeightedSumOfOne<T>(float* p, float** unitValues, int padded, long offset, T* result)
+    static void WeightedSumOfOne<T>(float* p, float** unitValues, int units, long offset, T* result)
         where T : unmanaged, ILanes16<T>
     {
         var zero = T.Broadcast(0f);
         T a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        for (int u = 0; u < padded; u += 4, p += 4 * Lanes)
+        int u = 0;
+        for (; u + 4 <= units; u += 4, p += 4 * Lanes)
         {
             a0 = T.MultiplyAdd(T.Load(p), T.Load(unitValues[u] + offset), a0);
             a1 = T.MultiplyAdd(T.Load(p + Lanes), T.Load(unitValues[u + 1] + offset), a1);
             a2 = T.MultiplyAdd(T.Load(p + 2 * Lanes), T.Load(unitValues[u + 2] + offset), a2);
             a3 = T.MultiplyAdd(T.Load(p + 3 * Lanes), T.Load(unitValues[u + 3] + offset), a3);
         }
+        // As in WeightedSumOfFour, the padding units would add exactly 0.
+        if (u < units) a0 = T.MultiplyAdd(T.Load(p), T.Load(unitValues[u] + offset), a0);
+        if (u + 1 < units) a1 = T.MultiplyAdd(T.Load(p + Lanes), T.Load(unitValues[u + 1] + offset), a1);
+        if (u + 2 < units) a2 = T.MultiplyAdd(T.Load(p + 2 * Lanes), T.Load(unitValues[u + 2] + offset), a2);
         *result = (a0 + a2) + (a1 + a3);
     }
 

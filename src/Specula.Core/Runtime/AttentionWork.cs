@@ -37,6 +37,11 @@ sealed class AttentionWork : IParallelWork
     /// the others, few enough that a key/value row is not reread often.</summary>
     const int ItemsPerThread = 4;
 
+    /// <summary>Batch rows from which the F32 kernel stops prefetching: that many queries reread each cache
+    /// row while it is still in cache, so prefetching it again per item is pure overhead (on 134m prefill it
+    /// cost a fifth of the attention time).</summary>
+    const int PrefetchRowLimit = 16;
+
     /// <param name="cache">The cache attended to; its type picks the kernel, its head sizes size the scratch.</param>
     public AttentionWork(int threadCount, int groupSize, int contextLength, KvCache cache)
     {
@@ -101,7 +106,7 @@ sealed class AttentionWork : IParallelWork
                     VisiblePrefix[r], extra, _blockwiseScratch[threadIndex], output);
             else
                 Attention.Group(query, heads, HeadSize, Scale, Cache, RowTable[r], Layer, kvHead, ValueSize,
-                    VisiblePrefix[r], extra, _scratch[threadIndex], output);
+                    VisiblePrefix[r], extra, _scratch[threadIndex], output, prefetch: RowCount < PrefetchRowLimit);
         }
     }
 }

@@ -170,11 +170,15 @@ public class GgmlParityTests
         int width1 = kvHeads * headSize;
         for (int row = 0; row < visibleRows; row++)
             cache.WriteRow(0, table, row, keys.AsSpan(row * width1, width1), values.AsSpan(row * width1, width1));
-        var actual = new float[heads * headSize];
         var scratch = new Attention.Scratch(group, kvCells);
-        for (int kvHead = 0; kvHead < kvHeads; kvHead++)
-            Attention.Group(query.AsSpan(kvHead * group * headSize, group * headSize), group, headSize, scale,
-                cache, table, 0, kvHead, headSize, visibleRows, [], scratch, actual.AsSpan(kvHead * group * headSize, group * headSize));
-        AssertBitIdentical(expected, actual, "attention");
+        // With and without prefetching (a decode step's setting and a prefill's).
+        foreach (bool prefetch in new[] { true, false })
+        {
+            var actual = new float[heads * headSize];
+            for (int kvHead = 0; kvHead < kvHeads; kvHead++)
+                Attention.Group(query.AsSpan(kvHead * group * headSize, group * headSize), group, headSize, scale,
+                    cache, table, 0, kvHead, headSize, visibleRows, [], scratch, actual.AsSpan(kvHead * group * headSize, group * headSize), prefetch);
+            AssertBitIdentical(expected, actual, prefetch ? "attention" : "attention without prefetching");
+        }
     }
 }
