@@ -49,7 +49,7 @@ internal sealed unsafe class HalfPairRows : IDisposable
         PairGroups = columns / 32;
         TailColumns = columns - 32 * PairGroups;
         _bytes = 2L * columns * rows;
-        _data = RowTiles.Allocate(_bytes);
+        _data = StreamingMemory.Allocate(_bytes);
         GC.AddMemoryPressure(Math.Max(_bytes, 64));
     }
 

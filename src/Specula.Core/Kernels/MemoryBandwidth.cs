@@ -168,11 +168,9 @@ public static unsafe class MemoryBandwidth
             if (bufferBytes < 1 << 20) throw new ArgumentOutOfRangeException(nameof(bufferBytes), "the buffer must be at least 1 MiB");
             _pool = pool;
             _bufferBytes = bufferBytes;
-            const long hugePage = 2 << 20;
-            long size = (bufferBytes + hugePage - 1) & ~(hugePage - 1);
-            _buffer = (byte*)NativeMemory.AlignedAlloc((nuint)size, (nuint)hugePage);
-            if (OperatingSystem.IsLinux() && KernelOptions.HugePages)
-                _ = LinuxMemory.madvise(_buffer, (nuint)size, LinuxMemory.HugePageAdvice);
+            // Whole huge pages, like the repacked weights the bound is compared with.
+            long size = (bufferBytes + StreamingMemory.HugePage - 1) & ~(StreamingMemory.HugePage - 1);
+            _buffer = StreamingMemory.Allocate(size);
             NativeMemory.Fill(_buffer, (nuint)size, 1);
             _pool.Run(new ReadWork(_buffer, bufferBytes)); // first read untimed
         }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Specula.Tensors;
 
 namespace Specula.Kernels;
@@ -76,7 +77,7 @@ internal sealed unsafe class RowTiles : IDisposable
         PairBytes = 2 * ScaleBytes + 2 * BlockBytes;
         TileBytes = ScaleBytes == 0 ? (long)Blocks * BlockBytes : (long)(Blocks + 1) / 2 * PairBytes;
         _bytes = TileBytes * TileCount;
-        _data = Allocate(_bytes);
+        _data = StreamingMemory.Allocate(_bytes);
         // Only the last tile can hold padding rows; every other byte is written by Pack.
         if (TileCount > 0) NativeMemory.Clear(Tile(TileCount - 1), (nuint)TileBytes);
         GC.AddMemoryPressure(Math.Max(_bytes, 64));
@@ -84,20 +85,18 @@ internal sealed unsafe class RowTiles : IDisposable
 
     public byte* Tile(int tile) => _data + tile * TileBytes;
 
-    const long HugePage = 2 << 20;
-
-    /// <summary>64-byte aligned storage; on Linux, large matrices are 2 MiB aligned and marked for transparent
-    /// huge pages (whole ones only: a partly used page at the end would be resident in full). The
-    /// matrix-vector kernels then stream about 20% faster (far fewer TLB misses), for a longer load: each
-    /// 2 MiB fault clears its page first (0.2-0.8 s more per 400 MB on the test machine, a VM; collapsing the
-    /// pages after packing with MADV_COLLAPSE measured slower still).</summary>
-    internal static byte* Allocate(long bytes)
+    /// <summary>Copies a tile kernel's results (16 rows per token, token k at <paramref name="result"/> + 16k) into
+    /// <paramref name="y"/> (token t's outputs at y + t·yStride), only the rows the matrix really has.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreResults(float* result, int tokenCount, int tile, int validRows, float* y, int firstToken, int yStride)
     {
-        if (!OperatingSystem.IsLinux() || bytes < HugePage) return (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 64), 64);
-        var data = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, (nuint)HugePage);
-        long whole = bytes & ~(HugePage - 1);
-        if (KernelOptions.HugePages) _ = LinuxMemory.madvise(data, (nuint)whole, LinuxMemory.HugePageAdvice);
-        return data;
+        int row0 = tile * Rows;
+        for (int k = 0; k < tokenCount; k++)
+        {
+            float* target = y + (long)(firstToken + k) * yStride + row0;
+            if (validRows == Rows) Vector512.Store(Vector512.Load(result + 16 * k), target);
+            else for (int r = 0; r < validRows; r++) target[r] = result[16 * k + r];
+        }
     }
 
     /// <summary>Block <paramref name="block"/> of a tile.</summary>
