@@ -91,13 +91,7 @@ internal static unsafe class Q6KTileKernels
             for (int k = 0; k < TCount.Count; k++)
                 for (int quarter = 0; quarter < 4; quarter++) Kernel128(data, w.Blocks, quarter, x, t + k, result + 16 * k + 4 * quarter);
         }
-        int row0 = tile * RowTiles.Rows;
-        for (int k = 0; k < TCount.Count; k++)
-        {
-            float* target = y + (long)(t + k) * yStride + row0;
-            if (validRows == RowTiles.Rows) Vector512.Store(Vector512.Load(result + 16 * k), target);
-            else for (int r = 0; r < validRows; r++) target[r] = result[16 * k + r];
-        }
+        RowTiles.StoreResults(result, TCount.Count, tile, validRows, y, t, yStride);
     }
 
     // ---------------------------------------------------------------- 512 bits: 16 rows per register

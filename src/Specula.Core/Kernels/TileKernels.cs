@@ -80,13 +80,7 @@ internal static unsafe class TileKernels
                 else Q8_0x128<TCount>(data, w.Blocks, quarter, x, t, result + 4 * quarter);
             }
         }
-        int row0 = tile * RowTiles.Rows;
-        for (int k = 0; k < TCount.Count; k++)
-        {
-            float* target = y + (long)(t + k) * yStride + row0;
-            if (validRows == RowTiles.Rows) Vector512.Store(Vector512.Load(result + 16 * k), target);
-            else for (int r = 0; r < validRows; r++) target[r] = result[16 * k + r];
-        }
+        RowTiles.StoreResults(result, TCount.Count, tile, validRows, y, t, yStride);
     }
 
     /// <summary>A pair of blocks with their two 32-byte scale fields (see <see cref="RowTiles"/>).</summary>
