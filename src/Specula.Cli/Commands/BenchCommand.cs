@@ -23,7 +23,7 @@ public static class BenchCommand
         var type = new Option<string>("--type") { Description = "Weight type of the synthetic model (default Q4_0)" };
         var prompt = new Option<int>("--prompt-tokens", "-p") { Description = "Prompt tokens, prefilled in one batch", DefaultValueFactory = _ => 128 };
         var gen = new Option<int>("--gen-tokens", "-n") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 64 };
-        var threads = new Option<int>("--threads", "-t") { Description = "Compute threads (default: processor count)", DefaultValueFactory = _ => ComputePool.DefaultThreadCount };
+        var threads = ThreadsOption.Create();
         var reps = new Option<int>("--reps", "-r") { Description = "Timed repetitions (median reported)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var kvType = KvTypeOption.Create();
@@ -40,8 +40,7 @@ public static class BenchCommand
             string? typeText = parse.GetValue(type);
             if ((modelPath == null) == (preset == null)) throw new CliException("give exactly one of -m MODEL or --synthetic PRESET[:TYPE]");
             var kvCacheType = KvTypeOption.Parse(parse.GetValue(kvType));
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 1 || threadCount > 1024) throw new CliException($"--threads must be between 1 and 1024, got {threadCount}");
+            int threadCount = ThreadsOption.Validate(parse.GetValue(threads));
 
             if (preset != null)
             {
@@ -51,7 +50,6 @@ public static class BenchCommand
             else if (typeText != null) throw new CliException("--type applies to --synthetic models only");
             if (!File.Exists(modelPath)) throw new CliException($"model file not found: {modelPath}");
 
-            ComputePool.ConfigureShared(threadCount);
             var result = SpeculaBenchmark.Run(modelPath!, threadCount, parse.GetValue(prompt), parse.GetValue(gen), parse.GetValue(reps), kvCacheType);
             if (parse.GetValue(json)) output.WriteLine(ToJson(result));
             else WriteTable(result, output);

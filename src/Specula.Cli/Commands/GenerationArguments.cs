@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Specula.Engine;
-using Specula.Kernels;
 using Specula.Runtime;
 using Specula.Sampling;
 
@@ -61,10 +60,7 @@ sealed class GenerationArguments
         AllowMultipleArgumentsPerToken = false,
     };
     public Option<string> KvType { get; } = KvTypeOption.Create();
-    public Option<int> Threads { get; } = new("--threads", "-t")
-    {
-        Description = "Compute threads (default: processor count)", DefaultValueFactory = _ => ComputePool.DefaultThreadCount,
-    };
+    public Option<int> Threads { get; } = ThreadsOption.Create();
     public Option<bool> VerbosePrompt { get; } = new("--verbose-prompt") { Description = "Print the prompt's token ids to stderr (chat: after each answer, with how many came from the KV cache)" };
 
     public void AddTo(Command command)
@@ -119,9 +115,7 @@ sealed class GenerationArguments
     /// progress bar) and opens it.</summary>
     public async Task<LoadedModel> LoadAsync(ParseResult parse, Func<Hub.HubOptions> hub, CancellationToken cancellationToken)
     {
-        int threads = parse.GetValue(Threads);
-        if (threads < 1 || threads > 1024) throw new CliException($"--threads must be between 1 and 1024, got {threads}");
-        if (threads != ComputePool.Shared.ThreadCount) ComputePool.ConfigureShared(threads);
+        ThreadsOption.Apply(parse.GetValue(Threads));
         var error = parse.InvocationConfiguration.Error;
         string path = await Hub.ModelReference.ResolveAsync(ModelArgument(parse), hub(), DownloadProgressBar.ForConsole(error), cancellationToken);
         return LoadedModel.Load(path);

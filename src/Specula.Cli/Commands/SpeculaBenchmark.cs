@@ -35,7 +35,7 @@ public sealed class SpeculaEngine : IDisposable
     {
         if (promptTokens < 1) throw new CliException("the prompt needs at least one token (-p)");
         if (genTokens < 1) throw new CliException("generate at least one token (-n)");
-        ComputePool.ConfigureShared(threads);
+        ThreadsOption.Apply(threads);
         long start = Stopwatch.GetTimestamp();
         _model = TransformerModel.Load(path);
         _runner = new ModelRunner(_model, new RunnerOptions
