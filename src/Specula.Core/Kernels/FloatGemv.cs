@@ -37,21 +37,13 @@ internal unsafe struct F16Row : IFloatRow
     /// by 2^112 then rebiases the exponent and normalises subnormals, keeping the sign. Infinities and NaNs
     /// get the all-ones exponent instead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load16(byte* at)
-    {
-        var bits = (Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)at)) << 13).AsUInt32() & Vector512.Create(0x8FFFFFFFu);
-        var value = bits.AsSingle() * Vector512.Create(5.192296858534828e+33f);
-        var isInfOrNan = Vector512.GreaterThanOrEqual(bits & Vector512.Create(0x7FFFFFFFu), Vector512.Create(0x0F800000u));
-        return Vector512.ConditionalSelect(isInfOrNan.AsSingle(), (bits | Vector512.Create(0x70000000u)).AsSingle(), value);
-    }
+    public static Vector512<float> Load16(byte* at) =>
+        HalfConversion.ToSingle(Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)at)));
 
     /// <summary>As <see cref="Load16"/> for sixteen values known to be finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Finite16(byte* at)
-    {
-        var bits = (Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)at)) << 13).AsUInt32() & Vector512.Create(0x8FFFFFFFu);
-        return bits.AsSingle() * Vector512.Create(5.192296858534828e+33f);
-    }
+    static Vector512<float> Finite16(byte* at) =>
+        HalfConversion.FiniteToSingle(Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)at)));
 
     /// <summary>One test for infinities and NaNs over all thirty-two values (almost never true), then the
     /// shorter conversion.</summary>

@@ -38,20 +38,12 @@ internal static unsafe class WeightDecoder
         return BitConverter.UInt32BitsToSingle(bits);
     }
 
-    /// <summary>f16 → f32 for 8 values with integer operations (exact for normals, subnormals, inf, NaN).</summary>
+    /// <summary>f16 → f32 for 8 values (exact for normals, subnormals, inf, NaN; see <see cref="HalfConversion"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> HalfToSingle(Vector128<ushort> h)
     {
-        var (lo, hi) = Vector128.Widen(h);
-        var bits = Vector256.Create(lo, hi).AsUInt32();
-        var sign = (bits & Vector256.Create(0x8000u)) << 16;
-        var magnitude = (bits & Vector256.Create(0x7FFFu)) << 13;
-        // Shifting the exponent into place and scaling by 2^112 rebiases it (and normalises subnormals).
-        var value = magnitude.AsSingle() * Vector256.Create(5.192296858534828e+33f);
-        var isInfOrNan = Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x0F800000u));
-        var special = (magnitude | Vector256.Create(0x70000000u)).AsSingle();
-        value = Vector256.ConditionalSelect(isInfOrNan.AsSingle(), special, value);
-        return (value.AsUInt32() | sign).AsSingle();
+        var (low, high) = Vector128.Widen(h.AsInt16());
+        return HalfConversion.ToSingle(Vector256.Create(low, high));
     }
 
     static void DecodeF16(byte* row, int n, float* y)

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Specula.Kernels;
 
 namespace Specula.Runtime;
@@ -156,8 +155,8 @@ static unsafe class BlockwiseAttention
             int units = (inTile + Lanes - 1) / Lanes;
             for (int j = 0; j < inTile; j++)
             {
-                HalfRow.ToSingle<T>(rows.Key(first + j), rows.HeadSize, w.Keys + j * keyStride, keyStride);
-                HalfRow.ToSingle<T>(rows.Value(first + j), rows.ValueSize, w.Values + j * valueStride, valueStride);
+                HalfConversion.Row<T>(rows.Key(first + j), rows.HeadSize, w.Keys + j * keyStride, keyStride);
+                HalfConversion.Row<T>(rows.Value(first + j), rows.ValueSize, w.Values + j * valueStride, valueStride);
             }
 
             for (int g = 0; g < groupSize; g++)
@@ -250,88 +249,5 @@ static unsafe class BlockwiseAttention
         }
         if (i < length) s0 = T.MultiplyAdd(T.Load(a + i), T.Load(b + i), s0);
         return s0 + s1;
-    }
-}
-
-/// <summary>
-/// Half → float conversion of a row with integer operations (.NET has no hardware conversion to call): the
-/// half's bits, sign-extended and shifted left by 13, hold the sign in bit 31 (copies of it in bits 28-30,
-/// cleared), exponent and mantissa in place; multiplying by 2^112 rebiases the exponent and normalises
-/// subnormals; infinities and NaNs get the all-ones exponent instead. Exact for every input, so each vector
-/// width gives the same floats.
-/// </summary>
-static unsafe class HalfRow
-{
-    /// <summary>Converts <paramref name="count"/> halves and writes zeros up to <paramref name="padded"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ToSingle<T>(ushort* source, int count, float* destination, int padded) where T : unmanaged, ILanes16<T>
-    {
-        int i = 0;
-        if (typeof(T) == typeof(Lanes512))
-        {
-            for (; i + 32 <= count; i += 32)
-            {
-                // One test for infinities and NaNs over thirty-two halves (almost never true), then the shorter
-                // conversion of finite values.
-                var halves = Vector512.Load((short*)source + i);
-                if (Vector512.EqualsAny(halves & Vector512.Create((short)0x7C00), Vector512.Create((short)0x7C00)))
-                {
-                    Convert(Avx512BW.ConvertToVector512Int32(halves.GetLower())).Store(destination + i);
-                    Convert(Avx512BW.ConvertToVector512Int32(halves.GetUpper())).Store(destination + i + 16);
-                    continue;
-                }
-                ConvertFinite(Avx512BW.ConvertToVector512Int32(halves.GetLower())).Store(destination + i);
-                ConvertFinite(Avx512BW.ConvertToVector512Int32(halves.GetUpper())).Store(destination + i + 16);
-            }
-            for (; i + 16 <= count; i += 16)
-                Convert(Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)source + i))).Store(destination + i);
-        }
-        else if (typeof(T) == typeof(Lanes256))
-        {
-            for (; i + 8 <= count; i += 8)
-                Convert(Avx2.ConvertToVector256Int32(Vector128.Load((short*)source + i))).Store(destination + i);
-        }
-        else
-        {
-            for (; i + 8 <= count; i += 8)
-            {
-                var (low, high) = Vector128.Widen(Vector128.Load((short*)source + i));
-                Convert(low).Store(destination + i);
-                Convert(high).Store(destination + i + 4);
-            }
-        }
-        for (; i < count; i++) destination[i] = HalfTable.Values[source[i]];
-        for (; i < padded; i++) destination[i] = 0f;
-    }
-
-    const uint SignAndField = 0x8FFFFFFFu, Magnitude = 0x7FFFFFFFu, InfinityBits = 0x0F800000u, AllOnesExponent = 0x70000000u;
-    const float Rebias = 5.192296858534828e+33f; // 2^112
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Convert(Vector512<int> extended)
-    {
-        var bits = (extended << 13).AsUInt32() & Vector512.Create(SignAndField);
-        var isInfOrNan = Vector512.GreaterThanOrEqual(bits & Vector512.Create(Magnitude), Vector512.Create(InfinityBits));
-        return Vector512.ConditionalSelect(isInfOrNan.AsSingle(), (bits | Vector512.Create(AllOnesExponent)).AsSingle(), bits.AsSingle() * Vector512.Create(Rebias));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> ConvertFinite(Vector512<int> extended) =>
-        ((extended << 13).AsUInt32() & Vector512.Create(SignAndField)).AsSingle() * Vector512.Create(Rebias);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Convert(Vector256<int> extended)
-    {
-        var bits = (extended << 13).AsUInt32() & Vector256.Create(SignAndField);
-        var isInfOrNan = Vector256.GreaterThanOrEqual(bits & Vector256.Create(Magnitude), Vector256.Create(InfinityBits));
-        return Vector256.ConditionalSelect(isInfOrNan.AsSingle(), (bits | Vector256.Create(AllOnesExponent)).AsSingle(), bits.AsSingle() * Vector256.Create(Rebias));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector128<float> Convert(Vector128<int> extended)
-    {
-        var bits = (extended << 13).AsUInt32() & Vector128.Create(SignAndField);
-        var isInfOrNan = Vector128.GreaterThanOrEqual(bits & Vector128.Create(Magnitude), Vector128.Create(InfinityBits));
-        return Vector128.ConditionalSelect(isInfOrNan.AsSingle(), (bits | Vector128.Create(AllOnesExponent)).AsSingle(), bits.AsSingle() * Vector128.Create(Rebias));
     }
 }

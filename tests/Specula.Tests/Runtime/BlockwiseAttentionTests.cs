@@ -230,9 +230,9 @@ public unsafe class BlockwiseAttentionTests
                 floats.AsSpan().Fill(float.NaN);
                 switch (Specula.Kernels.Lanes16.Current)
                 {
-                    case Specula.Kernels.Lanes16.Width.W512: HalfRow.ToSingle<Specula.Kernels.Lanes512>(h + start, 70, f, 80); break;
-                    case Specula.Kernels.Lanes16.Width.W256: HalfRow.ToSingle<Specula.Kernels.Lanes256>(h + start, 70, f, 80); break;
-                    default: HalfRow.ToSingle<Specula.Kernels.Lanes128>(h + start, 70, f, 80); break;
+                    case Specula.Kernels.Lanes16.Width.W512: Specula.Kernels.HalfConversion.Row<Specula.Kernels.Lanes512>(h + start, 70, f, 80); break;
+                    case Specula.Kernels.Lanes16.Width.W256: Specula.Kernels.HalfConversion.Row<Specula.Kernels.Lanes256>(h + start, 70, f, 80); break;
+                    default: Specula.Kernels.HalfConversion.Row<Specula.Kernels.Lanes128>(h + start, 70, f, 80); break;
                 }
                 for (int i = 0; i < 70; i++)
                 {
